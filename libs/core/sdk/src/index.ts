@@ -1,0 +1,6 @@
+export * from './context';
+export * from './definition';
+export * from './errors';
+export * from './http';
+export * from './settings';
+export * from './validate-definition';
