@@ -1,1 +1,3 @@
-export {};
+export * from './all-exceptions.filter';
+export * from './api-error';
+export * from './zod-body.pipe';

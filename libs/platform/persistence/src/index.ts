@@ -1,1 +1,6 @@
-export {};
+export * from './data-source-options';
+export * from './entities';
+export * from './migrations';
+export * from './migrator';
+export * from './persistence.module';
+export * from './pagination';

@@ -1,1 +1,2 @@
-export {};
+export * from './secret-box';
+export * from './vault.module';
