@@ -55,3 +55,20 @@ describe('loadConfig', () => {
     expect([...config.HUB_ENCRYPTION_KEYS.keys.keys()]).toEqual(['new', 'old']);
   });
 });
+
+describe('loadConfig with *_FILE variables', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const path = require('node:path') as typeof import('node:path');
+
+  it('reads a secret from the file named by <NAME>_FILE', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubcfg-'));
+    const file = path.join(dir, 'keys');
+    fs.writeFileSync(file, `k9:${key(9)}\n`);
+    expect(loadConfig({ HUB_ENCRYPTION_KEYS_FILE: file }).HUB_ENCRYPTION_KEYS.activeKeyId).toBe('k9');
+  });
+
+  it('names the _FILE variable when the file cannot be read', () => {
+    expect(problems({ HUB_ENCRYPTION_KEYS_FILE: '/nonexistent/keys' })).toEqual(['HUB_ENCRYPTION_KEYS_FILE']);
+  });
+});
