@@ -17,7 +17,7 @@ const platformPackages = [
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
-  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/files/**', 'coverage', '.nx'] },
+  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/files/**', 'coverage', '.nx', 'tools/lint-fixtures/**'] },
   {
     files: ['**/*.ts'],
     rules: {

@@ -26,7 +26,7 @@ const common = {
   testEnvironment: 'node',
   rootDir: __dirname,
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/tmp/'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/', '/files/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/', '/files/'],
 };
 
 module.exports = {

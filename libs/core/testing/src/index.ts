@@ -1,1 +1,3 @@
-export {};
+export * from './intercept';
+export * from './network';
+export * from './test-integration';

@@ -1,1 +1,15 @@
-export {};
+export * from './catalog.controller';
+export * from './connector-context';
+export * from './connector-jobs.processor';
+export * from './connector-registry';
+export * from './connector-runner.service';
+export * from './connector-workers.service';
+export * from './host.exception';
+export * from './host.module';
+export * from './installation-settings';
+export * from './installation-store.service';
+export * from './installation-view';
+export * from './installations.controller';
+export * from './installations.schemas';
+export * from './installations.service';
+export * from './job-schedules.service';

@@ -1,1 +1,12 @@
-export {};
+export * from './connector-jobs';
+export * from './dead-letters.controller';
+export * from './dead-letters.service';
+export * from './failure-policy';
+export * from './job-failure';
+export * from './queue-options';
+export * from './queue-registry.service';
+export * from './queue.exception';
+export * from './queue.module';
+export * from './redis-connection';
+export * from './worker-drain';
+export * from './redis-policy';

@@ -1,0 +1,1 @@
+export { exampleConnector } from './example.connector';

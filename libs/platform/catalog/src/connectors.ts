@@ -1,0 +1,7 @@
+import type { ConnectorDefinition } from '@hub/sdk';
+import { exampleConnector } from '@hub/connector-example';
+
+export const connectors: ConnectorDefinition[] = [
+  exampleConnector,
+  /* generated entries */
+];

@@ -1,0 +1,205 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { InstallationEntity } from '@hub/persistence';
+import { PermanentJobError } from '@hub/queue';
+import {
+  type CheckResult,
+  ConfigurationError,
+  type ConnectorContext,
+  isConnectorError,
+  type JobContext,
+  ValidationError,
+  zodFieldErrors,
+} from '@hub/sdk';
+import { CredentialIntegrityError } from '@hub/vault';
+import { DataSource } from 'typeorm';
+import { type RegisteredConnector, ConnectorRegistry } from './connector-registry';
+import { connectorLogger, credentialsFor, httpClientFor, raceAbort, Redactor, RunAbortedError } from './connector-context';
+import { HostErrorCode, InstallationGoneError } from './host.exception';
+import { InstallationStore } from './installation-store.service';
+
+export const CHECK_TIMEOUT_MS = 15_000;
+
+/** An installation ready to run: its connector, decrypted settings (for this call only). */
+export interface PreparedInstallation {
+  installation: InstallationEntity;
+  connector: RegisteredConnector;
+  settings: Record<string, unknown>;
+  redactor: Redactor;
+}
+
+export interface RunOptions {
+  /** Bound into every log line (job run id, BullMQ job id). */
+  runId: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a connector's code for one installation: loads and decrypts, validates the settings with
+ * the connector version that runs, builds the context the SDK promises, and calls `check`, an
+ * action or a job. Connector errors come out scrubbed of the installation's secret values.
+ */
+@Injectable()
+export class ConnectorRunner {
+  private readonly logger = new Logger('ConnectorRunner');
+
+  constructor(
+    private readonly registry: ConnectorRegistry,
+    private readonly store: InstallationStore,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async prepare(workspaceId: string, installationId: string): Promise<PreparedInstallation> {
+    const installation = await this.store.find(workspaceId, installationId);
+    if (!installation) throw new InstallationGoneError(installationId);
+    const connector = this.registry.find(installation.connectorId);
+    if (!connector) {
+      throw new PermanentJobError(
+        HostErrorCode.ConnectorUnavailable,
+        `Connector "${installation.connectorId}" is not part of this hub any more`,
+      );
+    }
+    let secrets: Record<string, unknown>;
+    try {
+      secrets = await this.store.loadSecrets(workspaceId, installationId);
+    } catch (err) {
+      if (err instanceof CredentialIntegrityError) throw new PermanentJobError(HostErrorCode.SecretsUnreadable, err.message);
+      throw err;
+    }
+    return this.prepareValues(installation, connector, { ...installation.settings, ...secrets }, Object.values(secrets));
+  }
+
+  /** For values not stored yet (create with `enabled: true` checks before inserting). */
+  prepareValues(
+    installation: InstallationEntity,
+    connector: RegisteredConnector,
+    values: Record<string, unknown>,
+    secretValues: unknown[] = connector.secretKeys.map((k) => values[k]),
+  ): PreparedInstallation {
+    const redactor = new Redactor(secretValues, connector.secretKeys);
+    const parsed = connector.definition.settings.safeParse(values);
+    if (!parsed.success) {
+      const fields = zodFieldErrors(parsed.error).map((f) => `settings.${f.path}: ${f.message}`).join('; ');
+      throw new ConfigurationError(
+        `The installation's settings are not valid for ${connector.definition.name} ${connector.definition.version}: ${redactor.text(fields)}`,
+      );
+    }
+    return { installation, connector, settings: parsed.data as Record<string, unknown>, redactor };
+  }
+
+  context(prepared: PreparedInstallation, run: RunOptions): ConnectorContext<Record<string, unknown>> {
+    const { installation, connector, settings, redactor } = prepared;
+    const credentials = credentialsFor(connector.definition.auth, settings);
+    return {
+      workspaceId: installation.workspaceId,
+      installationId: installation.id,
+      settings,
+      credentials,
+      http: httpClientFor(credentials, run.signal),
+      logger: connectorLogger(
+        this.logger,
+        { workspaceId: installation.workspaceId, installationId: installation.id, connectorId: connector.definition.id, runId: run.runId },
+        redactor,
+      ),
+      // The ingestion pipeline (inbox, normalization, profiles) is a later issue. Until then an
+      // emit fails permanently and visibly: the job is dead-lettered and can be replayed once
+      // the pipeline exists, instead of events being dropped.
+      emit: async () => {
+        throw new ConfigurationError('Emitting events is not supported yet: the ingestion pipeline arrives in a later version of the hub');
+      },
+      signal: run.signal,
+    };
+  }
+
+  /**
+   * Runs `check()` with a timeout. Never throws for a connector problem: the answer is always a
+   * sentence a person can act on.
+   */
+  async check(prepared: PreparedInstallation, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult> {
+    const check = prepared.connector.definition.check;
+    if (!check) return { ok: true, message: 'This connector has no connection check' };
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const ctx = this.context(prepared, { runId: `check:${prepared.installation.id}`, signal });
+      const result = await raceAbort(Promise.resolve().then(() => check(ctx)), signal);
+      if (!result || typeof result.ok !== 'boolean' || typeof result.message !== 'string') {
+        return { ok: false, message: 'The connection check returned no result; report this to the connector developer' };
+      }
+      return { ok: result.ok, message: prepared.redactor.text(result.message) };
+    } catch (err) {
+      if (err instanceof RunAbortedError) {
+        const limit = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+        return { ok: false, message: `The connection check did not answer within ${limit}` };
+      }
+      if (isConnectorError(err)) return { ok: false, message: prepared.redactor.text(err.message) };
+      this.logger.warn({ msg: 'connection check threw', installationId: prepared.installation.id, err: prepared.redactor.value(err) });
+      return { ok: false, message: 'The connection check failed unexpectedly; see the hub logs' };
+    }
+  }
+
+  async runAction(prepared: PreparedInstallation, actionKey: string, input: unknown, run: RunOptions): Promise<unknown> {
+    const actions = prepared.connector.definition.actions ?? {};
+    const action = Object.hasOwn(actions, actionKey) ? actions[actionKey] : undefined;
+    if (!action) {
+      throw new PermanentJobError(
+        HostErrorCode.ActionNotFound,
+        `${prepared.connector.definition.name} ${prepared.connector.definition.version} has no action "${actionKey}"`,
+      );
+    }
+    const parsed = action.input.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationError(`Input of action "${actionKey}" is invalid`, zodFieldErrors(parsed.error));
+    }
+    return this.guard(prepared, () => action.perform(this.context(prepared, run), parsed.data), run.signal);
+  }
+
+  async runJob(prepared: PreparedInstallation, jobKey: string, payload: unknown, run: RunOptions): Promise<unknown> {
+    const jobs = prepared.connector.definition.jobs ?? {};
+    const job = Object.hasOwn(jobs, jobKey) ? jobs[jobKey] : undefined;
+    if (!job) {
+      throw new PermanentJobError(
+        HostErrorCode.JobNotFound,
+        `${prepared.connector.definition.name} ${prepared.connector.definition.version} has no job "${jobKey}"`,
+      );
+    }
+    const parsed = job.payload.safeParse(payload ?? {});
+    if (!parsed.success) throw new ValidationError(`Payload of job "${jobKey}" is invalid`, zodFieldErrors(parsed.error));
+    const { workspaceId, id: installationId } = prepared.installation;
+    const ctx: JobContext<Record<string, unknown>> = {
+      ...this.context(prepared, run),
+      runId: run.runId,
+      checkpoint: {
+        get: async <T>() => {
+          const rows: { value: T }[] = await this.dataSource.query(
+            'SELECT value FROM job_checkpoints WHERE workspace_id = $1 AND installation_id = $2 AND job_key = $3',
+            [workspaceId, installationId, jobKey],
+          );
+          return rows.length ? rows[0].value : undefined;
+        },
+        save: async (value: unknown) => {
+          let json: string;
+          try {
+            json = JSON.stringify(value ?? null);
+          } catch (err) {
+            throw new ValidationError(`Checkpoint of job "${jobKey}" is not JSON-serializable: ${(err as Error).message}`);
+          }
+          await this.dataSource.query(
+            `INSERT INTO job_checkpoints (installation_id, job_key, workspace_id, value, updated_at)
+             VALUES ($1, $2, $3, $4::jsonb, now())
+             ON CONFLICT (installation_id, job_key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+             WHERE job_checkpoints.workspace_id = EXCLUDED.workspace_id`,
+            [installationId, jobKey, workspaceId, json],
+          );
+        },
+      },
+    };
+    return this.guard(prepared, () => job.run(ctx, parsed.data), run.signal);
+  }
+
+  private async guard<T>(prepared: PreparedInstallation, call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    try {
+      return await raceAbort(Promise.resolve().then(call), signal);
+    } catch (err) {
+      throw prepared.redactor.error(err);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { InstallationEntity, InstallationStatus } from '@hub/persistence';
+import { maskedSettings } from './installation-settings';
+
+export interface InstallationView {
+  id: string;
+  workspaceId: string;
+  connectorId: string;
+  connectorVersion: string;
+  name: string;
+  /** Plain settings, and `"••••••"` for each secret setting that is set. Secrets never leave. */
+  settings: Record<string, unknown>;
+  enabled: boolean;
+  status: InstallationStatus;
+  statusMessage: string | null;
+  credentialId: string | null;
+  lastEventAt: string | null;
+  lastCheckAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toInstallationView(row: InstallationEntity, secretsSet: readonly string[]): InstallationView {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    connectorId: row.connectorId,
+    connectorVersion: row.connectorVersion,
+    name: row.name,
+    settings: maskedSettings(row.settings ?? {}, secretsSet),
+    enabled: row.enabled,
+    status: row.status,
+    statusMessage: row.statusMessage,
+    credentialId: row.credentialId,
+    lastEventAt: iso(row.lastEventAt),
+    lastCheckAt: iso(row.lastCheckAt),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '@hub/http';
+import { InstallationEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
+import { actionJobName, type ActionJobData, connectorQueueName, QueueRegistry } from '@hub/queue';
+import type { CheckResult } from '@hub/sdk';
+import { CredentialIntegrityError } from '@hub/vault';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { z } from 'zod';
+import { ConnectorRegistry, type RegisteredConnector } from './connector-registry';
+import { ConnectorRunner, type PreparedInstallation } from './connector-runner.service';
+import { HostErrorCode, InstallationGoneError } from './host.exception';
+import { mergeSettings, splitSettings, validateSettings, withoutMasks } from './installation-settings';
+import { InstallationStore } from './installation-store.service';
+import { toInstallationView, type InstallationView } from './installation-view';
+import type { CreateInstallationBody, InvokeActionBody, UpdateInstallationBody } from './installations.schemas';
+import { JobSchedules } from './job-schedules.service';
+import { isUuid } from './ids';
+
+const notFound = () => ApiError.notFound('Installation', HostErrorCode.InstallationNotFound);
+
+/**
+ * The installation API's logic. Every query is scoped by the workspace id of the URL (checked
+ * for access by the controller), so another workspace's installation answers 404.
+ */
+@Injectable()
+export class InstallationsService {
+  private readonly logger = new Logger('Installations');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: ConnectorRegistry,
+    private readonly store: InstallationStore,
+    private readonly runner: ConnectorRunner,
+    private readonly schedules: JobSchedules,
+    private readonly queues: QueueRegistry,
+  ) {}
+
+  async list(workspaceId: string, query: { limit?: unknown; cursor?: unknown }): Promise<{ items: InstallationView[]; nextCursor: string | null }> {
+    let page;
+    try {
+      page = parsePageQuery(query);
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw ApiError.badRequest(HostErrorCode.InvalidCursor, err.message);
+      throw err;
+    }
+    const qb = this.dataSource.manager
+      .createQueryBuilder(InstallationEntity, 'i')
+      .where('i.workspace_id = :workspaceId', { workspaceId })
+      .orderBy('i.created_at', 'ASC')
+      .addOrderBy('i.id', 'ASC')
+      .limit(page.limit + 1);
+    if (page.after) {
+      // Cursors carry milliseconds; Postgres keeps microseconds, so compare at the cursor's precision.
+      qb.andWhere(`(date_trunc('milliseconds', i.created_at), i.id) > (:afterAt::timestamptz, :afterId::uuid)`, {
+        afterAt: page.after.createdAt,
+        afterId: page.after.id,
+      });
+    }
+    const rows = await qb.getMany();
+    const names = await this.store.secretNames(workspaceId, rows.slice(0, page.limit).map((r) => r.id));
+    return toPage(rows, page.limit, (row) => toInstallationView(row, this.secretsSet(row, names.get(row.id))));
+  }
+
+  async get(workspaceId: string, id: string): Promise<InstallationView> {
+    return this.view(await this.load(workspaceId, id));
+  }
+
+  async create(workspaceId: string, body: CreateInstallationBody): Promise<InstallationView> {
+    const connector = this.registry.find(body.connectorId);
+    if (!connector) {
+      throw ApiError.badRequest(
+        HostErrorCode.ConnectorUnknown,
+        `Unknown connectorId "${body.connectorId}": GET /api/v1/connectors lists the connectors of this hub`,
+        [{ path: 'connectorId', message: `no connector "${body.connectorId}"` }],
+      );
+    }
+    this.refuseCredential(body.credentialId);
+    const checked = validateSettings(connector.definition.settings, withoutMasks(body.settings ?? {}, connector.secretKeys));
+    if (!checked.ok) throw ApiError.validation(checked.fields, 'Settings');
+    const { plain, secrets } = splitSettings(connector.definition.settings, checked.values);
+
+    const id = randomUUID();
+    const row = Object.assign(new InstallationEntity(), {
+      id,
+      workspaceId,
+      connectorId: connector.definition.id,
+      connectorVersion: connector.definition.version,
+      name: body.name,
+      settings: plain,
+      enabled: false,
+      status: 'disabled' as const,
+      statusMessage: null,
+      credentialId: null,
+      lastCheckAt: null,
+      lastEventAt: null,
+    });
+    let check: CheckResult | undefined;
+    if (body.enabled) {
+      // Checked before anything is stored: "create and enable" either fully works or leaves nothing.
+      check = await this.runner.check(this.runner.prepareValues(row, connector, checked.values));
+      if (!check.ok) throw ApiError.conflict(HostErrorCode.CheckFailed, `The connection check failed: ${check.message}`);
+      Object.assign(row, { enabled: true, status: 'ok', statusMessage: check.message, lastCheckAt: new Date() });
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(InstallationEntity, row as QueryDeepPartialEntity<InstallationEntity>);
+      await this.store.saveSecrets(manager, workspaceId, id, secrets);
+    });
+    if (body.enabled) await this.scheduleOrRevert(connector, row);
+    this.logger.log({ msg: 'installation created', workspaceId, installationId: id, connectorId: connector.definition.id, enabled: row.enabled });
+    return this.get(workspaceId, id);
+  }
+
+  async update(workspaceId: string, id: string, body: UpdateInstallationBody): Promise<InstallationView> {
+    this.refuseCredential(body.credentialId);
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.lock(manager, workspaceId, id);
+      const changes: Partial<InstallationEntity> = {};
+      if (body.name !== undefined) changes.name = body.name;
+      if (body.credentialId === null) changes.credentialId = null;
+      if (body.settings !== undefined) {
+        const connector = this.connectorOf(row);
+        const stored = { ...row.settings, ...(await this.storedSecrets(manager, workspaceId, id)) };
+        const merged = mergeSettings(stored, body.settings, connector.secretKeys);
+        const checked = validateSettings(connector.definition.settings, merged);
+        if (!checked.ok) throw ApiError.validation(checked.fields, 'Settings');
+        const { plain, secrets } = splitSettings(connector.definition.settings, checked.values);
+        changes.settings = plain;
+        changes.connectorVersion = connector.definition.version;
+        await this.store.saveSecrets(manager, workspaceId, id, secrets);
+      }
+      if (Object.keys(changes).length) {
+        await manager.update(InstallationEntity, { id, workspaceId }, changes as QueryDeepPartialEntity<InstallationEntity>);
+      }
+    });
+    if (body.enabled === true) return this.enable(workspaceId, id);
+    if (body.enabled === false) return this.disable(workspaceId, id);
+    return this.get(workspaceId, id);
+  }
+
+  async remove(workspaceId: string, id: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.lock(manager, workspaceId, id);
+      // Schedulers first: if Redis is down the request fails (503) and nothing is half-deleted.
+      await this.removeSchedulers(row);
+      await manager.delete(InstallationEntity, { id, workspaceId });
+    });
+    this.logger.log({ msg: 'installation deleted', workspaceId, installationId: id });
+  }
+
+  async check(workspaceId: string, id: string): Promise<CheckResult> {
+    const row = await this.load(workspaceId, id);
+    const result = await this.runCheck(row);
+    await this.recordCheck(row, result);
+    return result;
+  }
+
+  /**
+   * Enabling runs validate -> check -> schedule -> persist. A failing check refuses (409
+   * CHECK_FAILED with the check's message): an admin who clicks "Enable" expects either a
+   * working installation or a reason, not a silently broken one.
+   */
+  async enable(workspaceId: string, id: string): Promise<InstallationView> {
+    const row = await this.load(workspaceId, id);
+    const connector = this.connectorOf(row);
+    const result = await this.runCheck(row);
+    if (!result.ok) {
+      await this.recordCheck(row, result);
+      throw ApiError.conflict(HostErrorCode.CheckFailed, `The connection check failed: ${result.message}`);
+    }
+    // Scheduler changes happen under the row lock, so an enable, a disable and a worker removing
+    // an orphaned scheduler never interleave (the last one to commit is what Redis holds).
+    await this.dataSource.transaction(async (manager) => {
+      await this.lock(manager, workspaceId, id);
+      await this.schedules.register(connector, workspaceId, id);
+      await manager.update(
+        InstallationEntity,
+        { id, workspaceId },
+        { enabled: true, status: 'ok', statusMessage: result.message, lastCheckAt: () => 'now()' },
+      );
+    });
+    this.logger.log({ msg: 'installation enabled', workspaceId, installationId: id });
+    return this.get(workspaceId, id);
+  }
+
+  async disable(workspaceId: string, id: string): Promise<InstallationView> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.lock(manager, workspaceId, id);
+      await manager.update(InstallationEntity, { id, workspaceId }, { enabled: false, status: 'disabled', statusMessage: null });
+      // Inside the transaction: if Redis refuses, the installation stays enabled (503), never
+      // "disabled" with its jobs still firing.
+      await this.removeSchedulers(row);
+    });
+    this.logger.log({ msg: 'installation disabled', workspaceId, installationId: id });
+    return this.get(workspaceId, id);
+  }
+
+  private async removeSchedulers(row: InstallationEntity): Promise<void> {
+    const connector = this.registry.find(row.connectorId);
+    await this.schedules.remove(
+      connector?.queueName ?? connectorQueueName(row.connectorId),
+      row.id,
+      connector ? Object.keys(connector.definition.jobs ?? {}) : undefined,
+    );
+  }
+
+  /**
+   * Validates the input and enqueues `action:<key>`. The payload carries ids and the input (data,
+   * not secrets or settings: the worker loads those itself). The deliveries ledger of API.md
+   * (`202 {deliveryId}`) is a later issue; until then the answer is the queue's job id.
+   */
+  async invokeAction(workspaceId: string, id: string, actionKey: string, body: InvokeActionBody): Promise<{ jobId: string }> {
+    const row = await this.load(workspaceId, id);
+    const connector = this.connectorOf(row);
+    const actions = connector.definition.actions ?? {};
+    const action = Object.hasOwn(actions, actionKey) ? actions[actionKey] : undefined;
+    if (!action) {
+      throw ApiError.notFound(`Action "${actionKey}" of connector "${connector.definition.id}"`, HostErrorCode.ActionNotFound);
+    }
+    if (!row.enabled) {
+      throw ApiError.conflict(HostErrorCode.InstallationDisabled, 'The installation is disabled: enable it before running actions');
+    }
+    const parsed = (action.input as z.ZodType).safeParse(body.input);
+    if (!parsed.success) {
+      throw ApiError.validation(
+        parsed.error.issues.map((issue) => ({ path: ['input', ...issue.path.map(String)].join('.'), message: issue.message })),
+        'Action input',
+      );
+    }
+    const data: ActionJobData = { workspaceId, installationId: id, actionKey, input: body.input };
+    const jobId = await this.queues.add(connector.queueName, actionJobName(actionKey), { ...data });
+    return { jobId };
+  }
+
+  private async runCheck(row: InstallationEntity): Promise<CheckResult> {
+    let prepared: PreparedInstallation;
+    try {
+      prepared = await this.runner.prepare(row.workspaceId, row.id);
+    } catch (err) {
+      if (err instanceof InstallationGoneError) throw notFound();
+      // Settings that no longer validate, unreadable secrets, a connector gone from the catalog.
+      return { ok: false, message: (err as Error).message };
+    }
+    return this.runner.check(prepared);
+  }
+
+  private async recordCheck(row: InstallationEntity, result: CheckResult): Promise<void> {
+    const status = row.enabled ? (result.ok ? 'ok' : 'needs_attention') : 'disabled';
+    await this.dataSource.manager.update(
+      InstallationEntity,
+      { id: row.id, workspaceId: row.workspaceId },
+      { status, statusMessage: result.message, lastCheckAt: () => 'now()' },
+    );
+  }
+
+  private async scheduleOrRevert(connector: RegisteredConnector, row: InstallationEntity): Promise<void> {
+    try {
+      await this.schedules.register(connector, row.workspaceId, row.id);
+    } catch (err) {
+      await this.dataSource.manager.update(
+        InstallationEntity,
+        { id: row.id, workspaceId: row.workspaceId },
+        { enabled: false, status: 'disabled', statusMessage: 'Scheduling its jobs failed; enable it again' },
+      );
+      throw err;
+    }
+  }
+
+  /**
+   * Secrets that no longer open (their key left HUB_ENCRYPTION_KEYS) count as unset, so a PATCH
+   * that sends them again repairs the installation; a required one left out is reported missing.
+   */
+  private async storedSecrets(manager: EntityManager, workspaceId: string, id: string): Promise<Record<string, unknown>> {
+    try {
+      return await this.store.loadSecrets(workspaceId, id, manager);
+    } catch (err) {
+      if (err instanceof CredentialIntegrityError) return {};
+      throw err;
+    }
+  }
+
+  private refuseCredential(credentialId: string | null | undefined): void {
+    // The credential table arrives with the vault issue; until then no id can name a credential.
+    if (credentialId) {
+      throw ApiError.badRequest(HostErrorCode.CredentialNotFound, `Credential ${credentialId} not found in this workspace`, [
+        { path: 'credentialId', message: 'no such credential in this workspace' },
+      ]);
+    }
+  }
+
+  private connectorOf(row: InstallationEntity): RegisteredConnector {
+    const connector = this.registry.find(row.connectorId);
+    if (!connector) {
+      throw ApiError.conflict(
+        HostErrorCode.ConnectorUnavailable,
+        `Connector "${row.connectorId}" is not part of this hub any more; this installation can only be read or deleted`,
+      );
+    }
+    return connector;
+  }
+
+  private async load(workspaceId: string, id: string, manager?: EntityManager): Promise<InstallationEntity> {
+    const row = isUuid(id) ? await this.store.find(workspaceId, id, manager) : null;
+    if (!row) throw notFound();
+    return row;
+  }
+
+  private async lock(manager: EntityManager, workspaceId: string, id: string): Promise<InstallationEntity> {
+    const row = isUuid(id) ? await this.store.findForUpdate(manager, workspaceId, id) : null;
+    if (!row) throw notFound();
+    return row;
+  }
+
+  private async view(row: InstallationEntity): Promise<InstallationView> {
+    const names = await this.store.secretNames(row.workspaceId, [row.id]);
+    return toInstallationView(row, this.secretsSet(row, names.get(row.id)));
+  }
+
+  private secretsSet(row: InstallationEntity, names: string[] | null | undefined): string[] {
+    if (names === undefined) return [];
+    if (names === null) {
+      this.logger.warn({ msg: 'installation secrets cannot be opened (key missing from HUB_ENCRYPTION_KEYS?)', installationId: row.id });
+      return this.registry.find(row.connectorId)?.secretKeys ?? [];
+    }
+    return names;
+  }
+}
