@@ -50,6 +50,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
               ? ((raw as { message: string[] }).message.join('; '))
               : String((raw as { message?: unknown }).message ?? exception.message);
         body = { statusCode: status, error: reasonPhrase(status), message, code: CODE_BY_STATUS[status] ?? 'ERROR' };
+        // NestJS 11 turns body-parser's JSON.parse failure into a plain BadRequestException.
+        if (status === 400 && isJsonParseMessage(message)) {
+          body = { ...body, message: `Request body is not valid JSON (${message})`, code: 'MALFORMED_JSON' };
+        }
       }
     } else if (isBodyParserError(exception)) {
       status = exception.status;
@@ -73,6 +77,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     res.status(status).json(body);
   }
+}
+
+function isJsonParseMessage(message: string): boolean {
+  return /in JSON at position|Unexpected (token|end of JSON)|is not valid JSON|Expected property name|Bad control character|Unterminated string/i.test(message);
 }
 
 function isBodyParserError(err: unknown): err is { status: number; type: string } {
