@@ -1,1 +1,15 @@
-export {};
+export * from './logging/hub-logger';
+export * from './logging/logger-options';
+export * from './logging/logging.module';
+export * from './logging/redaction';
+export * from './logging/request-context.interceptor';
+export * from './metrics/http-metrics.middleware';
+export * from './metrics/metrics.controller';
+export * from './metrics/metrics.module';
+export * from './metrics/metrics.service';
+export * from './health/health.controller';
+export * from './health/health.module';
+export * from './health/health.module-definition';
+export * from './health/health.service';
+export * from './redis/redis-policy';
+export * from './redis/redis-policy.module';
