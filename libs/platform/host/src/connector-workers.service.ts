@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HUB_CONFIG, type HubEnv } from '@hub/config';
-import { drainWorkers, QueueRegistry, redisPolicyProblems } from '@hub/queue';
+import { drainWorkers, QueueRegistry } from '@hub/queue';
 import { Worker } from 'bullmq';
 import { ConnectorJobsProcessor } from './connector-jobs.processor';
 import { ConnectorRegistry, type RegisteredConnector } from './connector-registry';
@@ -36,17 +36,8 @@ export class ConnectorWorkers implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     const connectors = this.registry.list();
-    if (connectors.length) {
-      // HUB_REDIS_POLICY=refuse stops the worker before it takes jobs; `warn` logs and goes on.
-      const checking = redisPolicyProblems(this.queues.get(connectors[0].queueName)).then((problems) => {
-        if (problems.length && this.config.HUB_REDIS_POLICY === 'refuse') {
-          throw new Error(`Refusing to start workers (HUB_REDIS_POLICY=refuse): ${problems.join('; ')}`);
-        }
-        for (const problem of problems) this.logger.warn({ msg: `REDIS POLICY: ${problem}` });
-      });
-      if (this.config.HUB_REDIS_POLICY === 'refuse') await checking;
-      else checking.catch(() => undefined);
-    }
+    // Redis persistence and eviction are checked once per process by RedisPolicyModule
+    // (@hub/observability), which the worker app imports before this module starts.
     for (const connector of connectors) {
       const worker = new Worker(
         connector.queueName,

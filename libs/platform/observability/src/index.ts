@@ -13,3 +13,4 @@ export * from './health/health.module-definition';
 export * from './health/health.service';
 export * from './redis/redis-policy';
 export * from './redis/redis-policy.module';
+export * from './lifecycle/close-on-signals';

@@ -11,7 +11,6 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DeadLettersService } from './dead-letters.service';
 import { drainWorkers } from './worker-drain';
-import { redisPolicyProblems } from './redis-policy';
 import { isShutdownAbort, returnToQueue, settleFailedAttempt } from './job-failure';
 import { QueueRegistry } from './queue-registry.service';
 import { DeadLettersApiModule, QueueModule } from './queue.module';
@@ -303,15 +302,6 @@ describe('queue: failure policy with real BullMQ, dead letters API (real Postgre
       await api().delete(`/api/v1/workspaces/${wsA}/dead-letters/${row.id}`).set(as(VIEWER)).expect(403);
       expect(await deadFor('down')).toHaveLength(1);
     });
-  });
-
-  it('reports Redis persistence settings that can lose jobs', async () => {
-    const client = (await queue.client) as unknown as { config(op: 'GET', key: string): Promise<string[]> };
-    const [, appendonly] = await client.config('GET', 'appendonly');
-    const [, policy] = await client.config('GET', 'maxmemory-policy');
-    const problems = await redisPolicyProblems(queue);
-    expect(problems.some((p) => p.includes('appendonly'))).toBe(appendonly !== 'yes');
-    expect(problems.some((p) => p.includes('maxmemory-policy'))).toBe(policy !== 'noeviction');
   });
 
   describe('drainWorkers', () => {

@@ -9,4 +9,3 @@ export * from './queue.exception';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './worker-drain';
-export * from './redis-policy';
