@@ -17,4 +17,4 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/lib/hub && chown node:node /var/lib/hub
 USER node
 EXPOSE 3000 3001
-CMD ["npm", "run", "start:admin"]
+CMD ["node", "dist/apps/admin/src/main.js"]

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '../..');
+
+export interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs an npm script of the repo: the exact command line of package.json's script (all of them
+ * are `node <file>`), started without npm in between so signals reach node as they do in the
+ * compose file.
+ */
+export function npmRun(script: string, env: Record<string, string>): Started {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const command: string = require(resolve(repoRoot, 'package.json')).scripts[script];
+  const [bin, ...args] = command.split(/\s+/);
+  if (bin !== 'node') throw new Error(`script ${script} is not a plain node command: ${command}`);
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, output: () => out, exited };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+export async function waitFor(url: string, timeoutMs: number, started?: Started): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms (${last})\n${started?.output() ?? ''}`);
+}
+
+export async function stop(started: Started, timeoutMs = 20_000): Promise<number | null> {
+  if (started.child.exitCode !== null) return started.child.exitCode;
+  started.child.kill('SIGTERM');
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), timeoutMs);
+  const code = await started.exited;
+  clearTimeout(timer);
+  return code;
+}
