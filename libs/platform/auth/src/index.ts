@@ -1,1 +1,14 @@
-export {};
+export * from './principal';
+export * from './auth.module';
+export * from './auth.exception';
+export * from './bootstrap-first-admin';
+export * from './cli/create-admin.command';
+export * from './roles';
+export * from './password/password-hasher';
+export * from './tokens/token-codec';
+export { TokensService, type ApiTokenView, type CreatedApiToken, type NewApiToken } from './tokens/tokens.service';
+export { AdminUsersService, type AdminUserView, type NewAdminUser } from './users/admin-users.service';
+export { WorkspaceAccessService } from './workspaces/workspace-access.service';
+export type { WorkspaceView } from './workspaces/workspaces.service';
+export type { MemberView } from './members/members.service';
+export { BearerAuthGuard } from './guards/bearer-auth.guard';
