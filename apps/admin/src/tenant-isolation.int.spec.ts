@@ -89,7 +89,10 @@ describe('tenant isolation across every workspace route (real PostgreSQL and Red
           const req = (http() as unknown as Record<string, (u: string) => request.Test>)[method](url).set('authorization', a.auth);
           return ['post', 'patch', 'put'].includes(method) ? req.send({ name: 'x', input: {}, settings: {} }) : req;
         };
-        const [r1, r2] = [await send(theirs), await send(missing)];
+        const junk = fill((name) => (name === 'ws' ? 'not-a-uuid' : MISSING));
+        const [r1, r2, r3] = [await send(theirs), await send(missing), await send(junk)];
+        expect(r3.status).toBe(r2.status);
+        expect(r3.body).toEqual(r2.body);
         expect({ route: `${method} ${path}`, status: r1.status, body: r1.body }).toEqual({
           route: `${method} ${path}`,
           status: r2.status,

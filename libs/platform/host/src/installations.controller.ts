@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Need, type Principal, WorkspaceAccessService } from '@hub/auth';
-import { ApiError, zodBody } from '@hub/http';
+import { zodBody } from '@hub/http';
 import type { CheckResult } from '@hub/sdk';
-import { isUuid } from './ids';
 import type { InstallationView } from './installation-view';
 import {
   createInstallationBody,
@@ -100,7 +99,7 @@ export class InstallationsController {
   }
 
   private async allow(principal: Principal, ws: string, need: Need): Promise<void> {
-    if (!isUuid(ws)) throw ApiError.notFound('Workspace');
+    // require() answers non-UUID, missing and foreign workspaces with the same 404.
     await this.access.require(principal, ws, need);
   }
 }

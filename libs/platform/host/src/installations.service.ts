@@ -48,7 +48,7 @@ export class InstallationsService {
     const qb = this.dataSource.manager
       .createQueryBuilder(InstallationEntity, 'i')
       .where('i.workspace_id = :workspaceId', { workspaceId })
-      .orderBy('i.created_at', 'ASC')
+      .orderBy("date_trunc('milliseconds', i.created_at)", 'ASC')
       .addOrderBy('i.id', 'ASC')
       .limit(page.limit + 1);
     if (page.after) {

@@ -1,9 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, WorkspaceAccessService } from '@hub/auth';
-import { ApiError } from '@hub/http';
 import { DeadLettersService, type DeadLetterView } from './dead-letters.service';
-import { isUuid } from './ids';
 
 @ApiTags('dead-letters')
 @Controller('api/v1/workspaces/:ws/dead-letters')
@@ -38,7 +36,7 @@ export class DeadLettersController {
   }
 
   private async allow(principal: Principal, ws: string, need: 'read' | 'write'): Promise<void> {
-    if (!isUuid(ws)) throw ApiError.notFound('Workspace');
+    // require() answers non-UUID, missing and foreign workspaces with the same 404.
     await this.access.require(principal, ws, need);
   }
 }

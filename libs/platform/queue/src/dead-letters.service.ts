@@ -83,7 +83,7 @@ export class DeadLettersService implements DeadLetterRecorder {
     const qb = this.repo
       .createQueryBuilder('d')
       .where('d.workspace_id = :workspaceId', { workspaceId })
-      .orderBy('d.created_at', 'DESC')
+      .orderBy("date_trunc('milliseconds', d.created_at)", 'DESC')
       .addOrderBy('d.id', 'DESC')
       .limit(page.limit + 1);
     if (page.after) {
