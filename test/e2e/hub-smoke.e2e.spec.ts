@@ -97,6 +97,13 @@ describe('hub smoke (built apps as processes)', () => {
     expect(docs.status).toBe(200);
     expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/connectors']));
 
+    // The create-admin CLI reads the password from stdin and makes a user who can log in.
+    const cliEmail = `cli-${Date.now()}@example.com`;
+    const cli = npmRun('create-admin', env, { args: ['--email', cliEmail], stdin: 'cli user password 123\n' });
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain(`created user ${cliEmail}`);
+    expect((await call('POST', '/api/v1/auth/login', undefined, { email: cliEmail, password: 'cli user password 123' })).status).toBe(200);
+
     const metrics = await fetch(`${base}/metrics`);
     expect(await metrics.text()).toContain('hub_http_request_duration_seconds');
 

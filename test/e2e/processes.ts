@@ -15,16 +15,17 @@ export interface Started {
  * are `node <file>`), started without npm in between so signals reach node as they do in the
  * compose file.
  */
-export function npmRun(script: string, env: Record<string, string>): Started {
+export function npmRun(script: string, env: Record<string, string>, extra: { args?: string[]; stdin?: string } = {}): Started {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const command: string = require(resolve(repoRoot, 'package.json')).scripts[script];
   const [bin, ...args] = command.split(/\s+/);
   if (bin !== 'node') throw new Error(`script ${script} is not a plain node command: ${command}`);
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...args, ...(extra.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [extra.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (extra.stdin !== undefined) child.stdin?.end(extra.stdin);
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
