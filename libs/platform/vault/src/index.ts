@@ -1,2 +1,13 @@
 export * from './secret-box';
 export * from './vault.module';
+export * from './vault.exception';
+export * from './rotation/rotate-keys';
+export * from './cli/rotate-keys.command';
+export * from './credentials.module';
+export { CredentialsService } from './credentials/credentials.service';
+export type { CredentialView } from './credentials/credential-view';
+export { createCredentialBody, type CreateCredentialBody } from './credentials/credentials.schemas';
+export { AuditService, type AuditAction, type AuditEntry, type AuditEventView } from './audit/audit.service';
+export * from './oauth/oauth.module';
+export { OAuthService } from './oauth/oauth.service';
+export { loadOAuthProviders, OAuthConfigError, type OAuthProvider } from './oauth/oauth-providers';

@@ -79,3 +79,9 @@ export class SecretBox {
 /** The AAD of an installation's secret settings. */
 export const installationSecretsAad = (workspaceId: string, installationId: string) =>
   `installation-secrets:v1:${workspaceId}:${installationId}`;
+
+/** The AAD of a workspace credential's secrets. */
+export const credentialAad = (workspaceId: string, credentialId: string) => `credential:v1:${workspaceId}:${credentialId}`;
+
+/** The AAD of a pending OAuth flow's PKCE code verifier. */
+export const oauthStateAad = (workspaceId: string, stateId: string) => `oauth-state:v1:${workspaceId}:${stateId}`;

@@ -1,5 +1,7 @@
 import { AdminUserEntity } from './admin-user.entity';
+import { AuditEventEntity } from './audit-event.entity';
 import { ApiTokenEntity } from './api-token.entity';
+import { CredentialEntity } from './credential.entity';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { InstallationSecretEntity } from './installation-secret.entity';
 import { InstallationEntity } from './installation.entity';
@@ -9,7 +11,9 @@ import { WorkspaceMemberEntity } from './workspace-member.entity';
 import { WorkspaceEntity } from './workspace.entity';
 
 export * from './admin-user.entity';
+export * from './audit-event.entity';
 export * from './api-token.entity';
+export * from './credential.entity';
 export * from './dead-letter.entity';
 export * from './installation-secret.entity';
 export * from './installation.entity';
@@ -28,4 +32,6 @@ export const ENTITIES = [
   JobCheckpointEntity,
   JobRunEntity,
   DeadLetterEntity,
+  CredentialEntity,
+  AuditEventEntity,
 ];
