@@ -32,3 +32,4 @@ export { admitEvent, type Admission } from './admit-event';
 export { parseIsoDate } from './iso-date';
 export { FORBIDDEN_KEYS, isPlainObject, parseSafeJson, type JsonObject } from './safe-json';
 export { deriveTimestamps, type DerivedTimestamps, type SentClock, type SentField } from './timestamps';
+export { HUB_ORIGIN_CONTEXT_KEY, isHubEcho, markHubOrigin, type HubOrigin } from './echo-marker';
