@@ -1,0 +1,1 @@
+export { segmentDestinationConnector } from './segment-destination.connector';

@@ -1,0 +1,1 @@
+export { segmentSourceConnector } from './segment-source.connector';
