@@ -1,0 +1,2 @@
+export * from './segment-stand-in';
+export * from './tracking-api-rules';
