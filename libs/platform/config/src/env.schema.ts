@@ -48,6 +48,18 @@ export const envSchema = z.object({
   HUB_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   HUB_TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // OAuth providers of the vault: a provider is offered when its client id is set. The vault's
+  // provider loader checks them together at boot (a client id without its secret, a bad URL).
+  HUB_OAUTH_SALESFORCE_CLIENT_ID: z.string().optional(),
+  HUB_OAUTH_SALESFORCE_CLIENT_SECRET: z.string().optional(),
+  HUB_OAUTH_GENERIC_NAME: z.string().max(100).optional(),
+  HUB_OAUTH_GENERIC_CLIENT_ID: z.string().optional(),
+  HUB_OAUTH_GENERIC_CLIENT_SECRET: z.string().optional(),
+  HUB_OAUTH_GENERIC_AUTHORIZE_URL: z.string().optional(),
+  HUB_OAUTH_GENERIC_TOKEN_URL: z.string().optional(),
+  HUB_OAUTH_GENERIC_SCOPES: z.string().optional(),
+  HUB_OAUTH_GENERIC_AUTHORIZE_PARAMS: z.string().optional(),
+  HUB_OAUTH_GENERIC_KEEP_FIELDS: z.string().optional(),
 });
 
 export type HubEnv = z.output<typeof envSchema>;

@@ -6,6 +6,7 @@ export enum VaultErrorCode {
   CredentialIntegrityFailed = 'CREDENTIAL_INTEGRITY_FAILED',
   CredentialNeedsReauth = 'CREDENTIAL_NEEDS_REAUTH',
   CredentialInUse = 'CREDENTIAL_IN_USE',
+  CredentialRefreshFailed = 'CREDENTIAL_REFRESH_FAILED',
   InvalidCursor = 'INVALID_CURSOR',
   OAuthStateInvalid = 'OAUTH_STATE_INVALID',
   OAuthCodeRejected = 'OAUTH_CODE_REJECTED',
@@ -40,5 +41,21 @@ export class CredentialNotFoundError extends Error {
   constructor(readonly credentialId: string) {
     super(`credential ${credentialId} does not exist in this workspace`);
     this.name = 'CredentialNotFoundError';
+  }
+}
+
+/**
+ * Run time: the tokens could not be refreshed. `retryable` when the provider was unreachable or
+ * answered 5xx/429 (try the run again later); otherwise an operator or admin must act (the
+ * provider's client is not configured, the provider rejects freshly issued tokens, ...).
+ */
+export class CredentialRefreshError extends Error {
+  readonly code = VaultErrorCode.CredentialRefreshFailed;
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'CredentialRefreshError';
   }
 }

@@ -21,6 +21,9 @@ export class CredentialEntity {
   @Column('bytea') ciphertext: Buffer;
   @Column('bytea', { name: 'auth_tag' }) authTag: Buffer;
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
+  @Column('timestamptz', { name: 'refreshed_at', nullable: true }) refreshedAt: Date | null;
+  /** Why the credential needs an admin (`needs_reauth`); never a secret. */
+  @Column('text', { name: 'status_message', nullable: true }) statusMessage: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -1,6 +1,7 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { CredentialsAndAudit1764300000000 } from './1764300000000-credentials-and-audit';
 import { OAuthStates1764300000001 } from './1764300000001-oauth-states';
+import { CredentialRefresh1764300000002 } from './1764300000002-credential-refresh';
 import { IngestInbox1764400000000 } from './1764400000000-ingest-inbox';
 
 /** Every migration, in order. A new migration is a new file here, never an edit of an old one. */
@@ -8,5 +9,6 @@ export const MIGRATIONS = [
   InitialSchema1764000000000,
   CredentialsAndAudit1764300000000,
   OAuthStates1764300000001,
+  CredentialRefresh1764300000002,
   IngestInbox1764400000000,
 ];

@@ -9,7 +9,11 @@ export type AuditAction =
   | 'credential.deleted'
   | 'credential.connected'
   | 'credential.refresh_failed'
+  /** The provider rotated the refresh token during a refresh. */
+  | 'credential.rotated'
+  /** `npm run vault:rotate` re-sealed the workspace's secrets under the active key. */
   | 'vault.keys_rotated'
+  /** Recorded by @hub/auth in every workspace the user belongs to. */
   | 'auth.login'
   | 'installation.enabled'
   | 'installation.disabled';

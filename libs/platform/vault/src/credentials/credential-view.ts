@@ -9,6 +9,8 @@ export interface CredentialView {
   status: CredentialStatus;
   createdAt: string;
   expiresAt?: string;
+  /** Why an admin must act (`needs_reauth`): what the provider said and what to do. */
+  statusMessage?: string;
   metadata: Record<string, string>;
 }
 
@@ -21,6 +23,7 @@ export function toCredentialView(row: CredentialEntity): CredentialView {
     status: row.status,
     createdAt: row.createdAt.toISOString(),
     ...(row.expiresAt ? { expiresAt: row.expiresAt.toISOString() } : {}),
+    ...(row.statusMessage ? { statusMessage: row.statusMessage } : {}),
     metadata: row.metadata ?? {},
   };
 }

@@ -29,11 +29,19 @@ const providerSchema = z.strictObject({
 });
 export type OAuthProvider = z.infer<typeof providerSchema>;
 
+/** Injection token of the configured providers (`Map<id, OAuthProvider>`), loaded once at boot. */
+export const OAUTH_PROVIDERS = Symbol('OAUTH_PROVIDERS');
+
 type ProviderData = Omit<OAuthProvider, 'clientId' | 'clientSecret' | 'callbackUrl' | 'state' | 'pkce'>;
 
+/** Where the variables come from: the validated config (`HubEnv`) or, in tests, a plain record. */
+export type OAuthEnv = Readonly<Record<string, unknown>>;
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
 /** The built-in providers. `generic` is filled from env so any OAuth 2.0 server can be used. */
-function providerData(env: Record<string, string | undefined>): ProviderData[] {
-  const list = (value: string | undefined, sep: RegExp) => (value ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
+function providerData(env: OAuthEnv): ProviderData[] {
+  const list = (value: unknown, sep: RegExp) => (str(value) ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
   return [
     {
       id: 'salesforce',
@@ -48,11 +56,11 @@ function providerData(env: Record<string, string | undefined>): ProviderData[] {
     },
     {
       id: 'generic',
-      name: env.HUB_OAUTH_GENERIC_NAME || 'OAuth 2.0',
-      authorizationUrl: env.HUB_OAUTH_GENERIC_AUTHORIZE_URL ?? '',
-      tokenUrl: env.HUB_OAUTH_GENERIC_TOKEN_URL ?? '',
+      name: str(env.HUB_OAUTH_GENERIC_NAME) ?? 'OAuth 2.0',
+      authorizationUrl: str(env.HUB_OAUTH_GENERIC_AUTHORIZE_URL) ?? '',
+      tokenUrl: str(env.HUB_OAUTH_GENERIC_TOKEN_URL) ?? '',
       scopes: list(env.HUB_OAUTH_GENERIC_SCOPES, /[\s,]+/),
-      authorizeParams: Object.fromEntries(new URLSearchParams(env.HUB_OAUTH_GENERIC_AUTHORIZE_PARAMS ?? '')),
+      authorizeParams: Object.fromEntries(new URLSearchParams(str(env.HUB_OAUTH_GENERIC_AUTHORIZE_PARAMS) ?? '')),
       keepTokenFields: list(env.HUB_OAUTH_GENERIC_KEEP_FIELDS, /,/),
     },
   ];
@@ -66,20 +74,20 @@ export class OAuthConfigError extends Error {
 }
 
 /** The configured providers by id. Throws `OAuthConfigError` naming each bad variable (never a value). */
-export function loadOAuthProviders(env: Record<string, string | undefined>, publicUrl: string): Map<string, OAuthProvider> {
+export function loadOAuthProviders(env: OAuthEnv, publicUrl: string): Map<string, OAuthProvider> {
   const providers = new Map<string, OAuthProvider>();
   const problems: string[] = [];
   const base = publicUrl.replace(/\/+$/, '');
   for (const data of providerData(env)) {
     const prefix = `HUB_OAUTH_${data.id.toUpperCase().replace(/-/g, '_')}`;
-    const clientId = env[`${prefix}_CLIENT_ID`];
+    const clientId = str(env[`${prefix}_CLIENT_ID`]);
     if (!clientId) continue;
     const parsed = providerSchema.safeParse({
       ...data,
       state: true,
       pkce: 'S256',
       clientId,
-      clientSecret: env[`${prefix}_CLIENT_SECRET`],
+      clientSecret: str(env[`${prefix}_CLIENT_SECRET`]),
       callbackUrl: `${base}/oauth/${data.id}/callback`,
     });
     if (!parsed.success) {
@@ -109,4 +117,29 @@ export function assertStateAndPkce(providers: Iterable<Pick<OAuthProvider, 'id' 
   for (const p of providers) {
     if (p.state !== true || p.pkce !== 'S256') throw new OAuthConfigError([`${p.id}: state and PKCE S256 must be on`]);
   }
+}
+
+/**
+ * For `main.ts`, before the app is built: a bad provider variable stops the process with a
+ * message naming it (never its value), like the rest of the configuration.
+ */
+export function loadOAuthProvidersOrExit(env: OAuthEnv, publicUrl: string): Map<string, OAuthProvider> {
+  try {
+    return loadOAuthProviders(env, publicUrl);
+  } catch (err) {
+    if (err instanceof OAuthConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The provider's authorize and token URLs for one connection: a Salesforce sandbox or My Domain
+ * login URL (validated against `loginUrlPattern` when the flow started) replaces their origin.
+ */
+export function providerUrls(provider: OAuthProvider, loginUrl: string | null | undefined): { authorizationUrl: string; tokenUrl: string } {
+  const swap = (url: string) => (loginUrl && provider.loginUrlPattern?.test(loginUrl) ? loginUrl + new URL(url).pathname : url);
+  return { authorizationUrl: swap(provider.authorizationUrl), tokenUrl: swap(provider.tokenUrl) };
 }

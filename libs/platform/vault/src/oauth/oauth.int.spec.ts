@@ -147,9 +147,9 @@ describe('OAuth connect flow against oidc-provider (a real authorization server)
       server.once('exit', (code) => reject(new Error(`oidc-provider exited with ${code}`)));
     });
 
-    const config: HubEnv = { ...loadConfig(), HUB_PUBLIC_URL: PUBLIC_URL };
-    await runMigrations(config.DATABASE_URL);
-    const env = {
+    const config: HubEnv = {
+      ...loadConfig(),
+      HUB_PUBLIC_URL: PUBLIC_URL,
       HUB_OAUTH_GENERIC_CLIENT_ID: 'hub-test',
       HUB_OAUTH_GENERIC_CLIENT_SECRET: CLIENT_SECRET,
       HUB_OAUTH_GENERIC_AUTHORIZE_URL: `${issuer}/auth`,
@@ -160,6 +160,7 @@ describe('OAuth connect flow against oidc-provider (a real authorization server)
       HUB_OAUTH_SALESFORCE_CLIENT_ID: 'sf-client',
       HUB_OAUTH_SALESFORCE_CLIENT_SECRET: 'sf-secret',
     };
+    await runMigrations(config.DATABASE_URL);
     @Module({
       imports: [
         HubConfigModule.forRoot(config),
@@ -167,7 +168,7 @@ describe('OAuth connect flow against oidc-provider (a real authorization server)
         VaultModule,
         TestAuthModule,
         CredentialsModule,
-        OAuthModule.forRoot({ env }),
+        OAuthModule.forRoot(),
       ],
     })
     class TestAppModule {}

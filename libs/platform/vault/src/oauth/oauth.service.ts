@@ -1,15 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError } from '@hub/http';
-import { Strategy as OAuth2Strategy, type StateStore } from 'passport-oauth2';
+import type { StateStore } from 'passport-oauth2';
 import { DataSource } from 'typeorm';
 import { CredentialsService } from '../credentials/credentials.service';
 import { SecretBox } from '../secret-box';
 import { VaultErrorCode } from '../vault.exception';
-import type { OAuthProvider } from './oauth-providers';
+import { OAUTH_PROVIDERS, type OAuthProvider } from './oauth-providers';
 import { bindingCookieName, type FlowRequest, PgStateStore, sha256, STATE_TTL_SECONDS } from './oauth-state.store';
+import { createProviderStrategy, type TokenResult } from './oauth-strategy';
 
-export const OAUTH_PROVIDERS = Symbol('OAUTH_PROVIDERS');
+export { OAUTH_PROVIDERS };
 
 export interface StartFlow {
   label?: string;
@@ -20,12 +21,6 @@ export interface StartFlow {
 export interface StartedFlow {
   authorizeUrl: string;
   cookie: { name: string; value: string; maxAgeSeconds: number; path: string };
-}
-
-interface TokenResult {
-  accessToken: string;
-  refreshToken: string | undefined;
-  params: Record<string, unknown>;
 }
 
 type Outcome =
@@ -127,29 +122,19 @@ export class OAuthService {
     }
     if (flow.loginUrl) metadata.login_url = flow.loginUrl;
     const expiresIn = Number(tokens.params.expires_in);
-    const view = await this.credentials.create(
+    const view = await this.credentials.connect(
       flow.workspaceId,
       {
-        type: 'oauth2',
         provider: provider.id,
         label: flow.label ?? provider.name,
         metadata,
-        secrets: {
-          accessToken: tokens.accessToken,
-          ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
-          ...(Number.isFinite(expiresIn) && expiresIn > 0 ? { expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString() } : {}),
-        },
+        accessToken: tokens.accessToken,
+        ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+        ...(Number.isFinite(expiresIn) && expiresIn > 0 ? { expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString() } : {}),
       },
       flow.userId,
-      'credential.connected',
+      flow.installationId,
     );
-    if (flow.installationId) {
-      await this.dataSource.query(`UPDATE installations SET credential_id = $1, updated_at = now() WHERE id = $2 AND workspace_id = $3`, [
-        view.id,
-        flow.installationId,
-        flow.workspaceId,
-      ]);
-    }
     return { credentialId: view.id, workspaceId: flow.workspaceId };
   }
 
@@ -169,27 +154,9 @@ export class OAuthService {
 
   /** Runs the generic strategy once, as passport would, and reports how it ended. */
   private run(provider: OAuthProvider, loginUrl: string | null, req: FlowRequest): Promise<Outcome> {
-    const swap = (url: string) => (loginUrl ? loginUrl + new URL(url).pathname : url);
-    const strategy = new OAuth2Strategy(
-      {
-        authorizationURL: swap(provider.authorizationUrl),
-        tokenURL: swap(provider.tokenUrl),
-        clientID: provider.clientId,
-        clientSecret: provider.clientSecret,
-        callbackURL: provider.callbackUrl,
-        scope: provider.scopes,
-        state: provider.state,
-        // passport-oauth2's `true` means S256 (its only other value is the insecure `plain`).
-        pkce: provider.pkce === 'S256',
-        // Typed for express sessions; ours reads the FlowRequest the hub hands it.
-        store: new PgStateStore(this.dataSource, this.box, provider.id) as unknown as StateStore,
-        skipUserProfile: true,
-        passReqToCallback: false,
-      },
-      (accessToken: string, refreshToken: string | undefined, params: Record<string, unknown>, _profile: unknown, done: (err: Error | null, user?: TokenResult) => void) =>
-        done(null, { accessToken, refreshToken, params }),
-    );
-    strategy.authorizationParams = () => ({ ...provider.authorizeParams });
+    // Typed for express sessions; ours reads the FlowRequest the hub hands it.
+    const store = new PgStateStore(this.dataSource, this.box, provider.id) as unknown as StateStore;
+    const strategy = createProviderStrategy(provider, loginUrl, store);
     return new Promise<Outcome>((resolve) => {
       const s = strategy as unknown as {
         redirect: (url: string) => void;

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { credentialAad, CredentialIntegrityError, installationSecretsAad, oauthStateAad, type SecretBox } from '../secret-box';
 
 export interface RotateKeysOptions {
@@ -58,6 +59,13 @@ export async function rotateKeys(dataSource: DataSource, box: SecretBox, options
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('batchSize must be a positive integer');
   const active = box.activeKeyId;
   const counts = { installation_secrets: 0, credentials: 0, oauth_states: 0 };
+  const perWorkspace = new Map<string, { installationSecrets: number; credentials: number; oauthStates: number }>();
+  const countFor = (workspaceId: string) => {
+    let entry = perWorkspace.get(workspaceId);
+    if (!entry) perWorkspace.set(workspaceId, (entry = { installationSecrets: 0, credentials: 0, oauthStates: 0 }));
+    return entry;
+  };
+  const key = { installation_secrets: 'installationSecrets', credentials: 'credentials', oauth_states: 'oauthStates' } as const;
   const failed: RotationFailure[] = [];
 
   for (const table of TABLES) {
@@ -76,6 +84,7 @@ export async function rotateKeys(dataSource: DataSource, box: SecretBox, options
               [sealed.keyId, sealed.iv, sealed.ciphertext, sealed.authTag, row.id],
             );
             counts[table.name] += 1;
+            countFor(row.workspace_id)[key[table.name]] += 1;
           } catch (err) {
             if (!(err instanceof CredentialIntegrityError)) throw err;
             failed.push({ table: table.name, id: row.id, reason: err.message });
@@ -86,6 +95,19 @@ export async function rotateKeys(dataSource: DataSource, box: SecretBox, options
       if (last === null) break;
       after = last;
     }
+  }
+
+  // Owners see the rotation in their workspace's audit log: which key now seals what, never a key.
+  const audit = new AuditService(dataSource);
+  for (const [workspaceId, rekeyed] of perWorkspace) {
+    await audit.record({
+      workspaceId,
+      actorUserId: null,
+      action: 'vault.keys_rotated',
+      targetType: 'keyring',
+      targetId: active,
+      details: { activeKeyId: active, rekeyed },
+    });
   }
 
   let remaining = 0;
