@@ -1,47 +1,44 @@
 import { defineConnector } from '@hub/sdk';
-import { sendPing } from './actions/send-ping.action';
-import { syncRecords } from './jobs/sync-records.job';
-import { apiUrl, settings } from './segment-destination.settings';
+import { partnerDelivery, webhookDelivery } from './inbound/partner-delivery.route';
+import { trackingApi } from './inbound/tracking-api.route';
+import { settings } from './segment-destination.settings';
 
+/**
+ * Segment sends the workspace's events to the hub. All of it is inbound: the host serves the
+ * routes, checks the keys it issued, and stores what `ctx.emit` hands it; this definition holds
+ * only the Segment-specific reading of requests.
+ */
 export const segmentDestinationConnector = defineConnector({
   id: 'segment-destination',
-  version: '0.1.0',
-  name: 'Segment Destination',
-  description: 'Connects the hub to Segment Destination.',
+  version: '1.0.0',
+  name: 'Segment (destination)',
+  description:
+    'Receives events from Segment (partner destination or Webhooks) and from any Segment library pointed at the hub, and builds accounts, users and product events from them.',
   category: 'destination',
   settings,
   auth: { type: 'none' },
-  limits: { concurrency: 4, ratePerSecond: 10 },
+  inboundKeys: {
+    apiKey: {
+      title: 'Inbound API key',
+      description: 'Paste it as the API key of the Segment destination (sent as Basic auth to /hooks/segment).',
+    },
+    writeKey: {
+      title: 'Tracking API write key',
+      description: 'The write key of a Segment library whose host points at the hub (/v1/batch, /v1/track, ...).',
+    },
+  },
+  inboundSecret: {
+    title: 'Webhooks shared secret',
+    description: 'Paste it as the shared secret of a Segment Webhooks destination posting to /hooks/segment/<installation id>.',
+  },
 
-  async check(ctx) {
-    const where = ctx.settings.baseUrl;
-    let status: number;
-    try {
-      const res = await ctx.http.request({
-        method: 'GET',
-        url: apiUrl(ctx.settings, 'v1/me'),
-        timeoutMs: 10_000,
-      });
-      status = res.status;
-    } catch (error) {
-      return {
-        ok: false,
-        message: `Could not reach Segment Destination at ${where} (${(error as Error).message}). Check the API base URL and that the hub can reach it.`,
-      };
-    }
-    if (status >= 200 && status < 300) return { ok: true, message: `Connected to Segment Destination at ${where}.` };
-    if (status === 401 || status === 403) {
-      return {
-        ok: false,
-        message: `Segment Destination refused the request (HTTP ${status}). Check that ${where} is the right API base URL.`,
-      };
-    }
+  async check() {
     return {
-      ok: false,
-      message: `Segment Destination answered HTTP ${status} at ${where}. Check the API base URL, or try again if Segment Destination is having an outage.`,
+      ok: true,
+      message:
+        'Ready to receive: paste the inbound API key into the Segment destination, or use the write key with a Segment library pointed at the hub',
     };
   },
 
-  actions: { sendPing },
-  jobs: { syncRecords },
+  inbound: { partnerDelivery, webhookDelivery, trackingApi },
 });

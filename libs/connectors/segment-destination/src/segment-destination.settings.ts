@@ -1,17 +1,13 @@
-import { buildUrl, connectorKit, field } from '@hub/sdk';
+import { connectorKit } from '@hub/sdk';
 import { z } from 'zod';
 
-export const settings = z.object({
-  baseUrl: field(z.url().default('https://api.segment-destination.test'), {
-    title: 'API base URL',
-    description: 'Root of the Segment Destination API. Change it for a sandbox or a regional endpoint.',
-  }),
-});
+/**
+ * Nothing to configure: the hub issues the keys (and, on request, the Webhooks shared secret)
+ * itself, and the projection's choices (account name trait, page events) are workspace model
+ * settings, shared by every source.
+ */
+export const settings = z.object({}).strict();
 
 export type Settings = z.output<typeof settings>;
 
-export const { action, job } = connectorKit(settings);
-
-export function apiUrl(s: Settings, path: string): string {
-  return buildUrl(path, s.baseUrl);
-}
+export const { inbound } = connectorKit(settings);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConnectorContext, InboundRequest, InboundResponse, JobContext } from './context';
+import type { ConnectorContext, InboundContext, InboundRequest, InboundResponse, JobContext } from './context';
 import type { SettingsSchema } from './settings';
 
 /** Auth is data: the vault runs the flow, stores and refreshes; the connector gets credentials. */
@@ -48,11 +48,38 @@ export interface JobDefinition<S, P extends z.ZodType = z.ZodType> {
   run(ctx: JobContext<S>, payload: z.output<P>): Promise<unknown>;
 }
 
+/**
+ * How the host authenticates a request to an inbound route, tried in order. The host issues,
+ * stores (hashed) and looks up keys; the connector never sees one.
+ * - `key`: a key the host issued for the installation (a name from `inboundKeys`), sent as
+ *   `Authorization: Basic base64("<key>:")`, or, with `bodyField`, as that top-level body field.
+ * - `signature`: the installation named by the path segment `:<param>`; the host hands its shared
+ *   secret (`inboundSecret`) to `verify`, which checks the body's signature.
+ */
+export type InboundAuthSpec =
+  | { type: 'key'; key: string; bodyField?: string }
+  | { type: 'signature'; param: string };
+
 export interface InboundRouteDefinition<S> {
   title: string;
+  /**
+   * The POST path the host serves, as the sender's protocol fixes it (`/hooks/segment`,
+   * `/v1/:type`); `:name` segments reach the route as `req.params`. Without a path (and `auth`)
+   * the host does not serve the route.
+   */
+  path?: string;
+  auth?: InboundAuthSpec[];
+  /** Largest body the route reads (after decompression); the host answers 413 above it. */
+  maxBodyBytes?: number;
   /** Throws AuthError when the request is not authentic. Runs before `handle`. */
-  verify?(req: InboundRequest, ctx: ConnectorContext<S>): Promise<void> | void;
-  handle(req: InboundRequest, ctx: ConnectorContext<S>): Promise<InboundResponse | void>;
+  verify?(req: InboundRequest, ctx: InboundContext<S>): Promise<void> | void;
+  handle(req: InboundRequest, ctx: InboundContext<S>): Promise<InboundResponse | void>;
+}
+
+/** A credential the host issues for each installation of a connector that receives events. */
+export interface InboundKeySpec {
+  title: string;
+  description?: string;
 }
 
 export interface ConnectorLimits {
@@ -79,6 +106,13 @@ export interface ConnectorDefinition<S extends SettingsSchema = SettingsSchema> 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   jobs?: Record<string, JobDefinition<z.output<S>, any>>;
   inbound?: Record<string, InboundRouteDefinition<z.output<S>>>;
+  /**
+   * Keys the host issues when an installation is created (shown once, stored hashed, rotatable),
+   * by name: routes refer to them in `auth`. Example: `{ apiKey: { title: 'Inbound API key' } }`.
+   */
+  inboundKeys?: Record<string, InboundKeySpec>;
+  /** A shared secret the host issues on request (sealed, since signatures need the plaintext). */
+  inboundSecret?: InboundKeySpec;
   limits?: ConnectorLimits;
 }
 

@@ -4,3 +4,4 @@ export * from './errors';
 export * from './http';
 export * from './settings';
 export * from './validate-definition';
+export * from './json-body';

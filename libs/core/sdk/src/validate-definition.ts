@@ -59,13 +59,29 @@ const jobShape = z
   })
   .strict();
 
+// `/hooks/segment`, `/v1/:type`: lower-case literal segments and `:name` parameters only.
+const inboundPath = /^(\/([a-z0-9][a-z0-9._-]*|:[a-zA-Z][a-zA-Z0-9]*))+$/;
+
 const inboundShape = z
   .object({
     title: z.string().min(1),
+    path: z.string().regex(inboundPath, 'must be an absolute path of literal segments and :params, e.g. /hooks/acme/:installationId').optional(),
+    auth: z
+      .array(
+        z.discriminatedUnion('type', [
+          z.object({ type: z.literal('key'), key: z.string().regex(camel, 'must name a key of inboundKeys'), bodyField: z.string().min(1).optional() }).strict(),
+          z.object({ type: z.literal('signature'), param: z.string().regex(camel, 'must name a :param of the path') }).strict(),
+        ]),
+      )
+      .min(1)
+      .optional(),
+    maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
     verify: z.custom(isFn, 'must be a function').optional(),
     handle: z.custom(isFn, 'must be a function'),
   })
   .strict();
+
+const keySpec = z.object({ title: z.string().min(1), description: z.string().optional() }).strict();
 
 const keyed = <T extends z.ZodType>(shape: T, what: string) =>
   z.record(z.string().regex(camel, `${what} keys must be camelCase`), shape).optional();
@@ -83,6 +99,8 @@ const definitionShape = z
     actions: keyed(actionShape, 'action'),
     jobs: keyed(jobShape, 'job'),
     inbound: keyed(inboundShape, 'inbound route'),
+    inboundKeys: keyed(keySpec, 'inbound key'),
+    inboundSecret: keySpec.optional(),
     limits: z
       .object({
         concurrency: z.number().int().min(1).max(100).optional(),
@@ -104,12 +122,36 @@ export function validateDefinition(def: unknown): FieldError[] {
   const schemas: [string, z.ZodType][] = [['settings', d.settings]];
   for (const [key, a] of Object.entries(d.actions ?? {})) schemas.push([`actions.${key}.input`, a.input]);
   for (const [key, j] of Object.entries(d.jobs ?? {})) schemas.push([`jobs.${key}.payload`, j.payload]);
+  errors.push(...inboundRouteErrors(d));
   for (const [path, schema] of schemas) {
     try {
       toJsonSchema(schema);
     } catch (err) {
       errors.push({ path, message: `cannot be expressed as JSON Schema: ${(err as Error).message}` });
     }
+  }
+  return errors;
+}
+
+/** Cross-field rules of inbound routes: served routes are authenticated with what the connector declares. */
+function inboundRouteErrors(d: ConnectorDefinition): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [key, route] of Object.entries(d.inbound ?? {})) {
+    const at = `inbound.${key}`;
+    if ((route.path === undefined) !== (route.auth === undefined)) {
+      errors.push({ path: at, message: 'path and auth go together: a served route must say how it is authenticated' });
+    }
+    const params = new Set((route.path ?? '').split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1)));
+    (route.auth ?? []).forEach((auth, i) => {
+      if (auth.type === 'key' && !Object.hasOwn(d.inboundKeys ?? {}, auth.key)) {
+        errors.push({ path: `${at}.auth.${i}.key`, message: `"${auth.key}" is not declared in inboundKeys` });
+      }
+      if (auth.type === 'signature') {
+        if (!params.has(auth.param)) errors.push({ path: `${at}.auth.${i}.param`, message: `the path has no :${auth.param} segment` });
+        if (!d.inboundSecret) errors.push({ path: `${at}.auth.${i}`, message: 'signature auth needs inboundSecret' });
+        if (!route.verify) errors.push({ path: `${at}.verify`, message: 'signature auth needs a verify function' });
+      }
+    });
   }
   return errors;
 }
