@@ -15,7 +15,7 @@ describe('connector context pieces', () => {
     expect(err.message).toBe(`key ${REDACTED} refused`);
   });
 
-  it('builds credentials from the installation settings until the vault has credentials', () => {
+  it('builds credentials from the installation settings when no vault credential is linked', () => {
     expect(credentialsFor({ type: 'none' }, {})).toEqual({ type: 'none' });
     expect(credentialsFor({ type: 'apiKey' }, { apiKey: 'k' })).toEqual({ type: 'apiKey', apiKey: 'k' });
     expect(() => credentialsFor({ type: 'apiKey' }, {})).toThrow(ConfigurationError);

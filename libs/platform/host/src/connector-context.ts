@@ -19,12 +19,17 @@ const MIN_SECRET_LENGTH = 4;
  * it must not leak the key).
  */
 export class Redactor {
-  private readonly values: string[];
+  private values: string[] = [];
 
   constructor(secretValues: unknown[], private readonly secretKeys: readonly string[] = []) {
-    this.values = secretValues
-      .filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH)
-      .sort((a, b) => b.length - a.length);
+    this.add(secretValues);
+  }
+
+  /** More secrets to scrub, e.g. an access token the vault refreshed during the run. */
+  add(secretValues: unknown[]): void {
+    this.values = [...this.values, ...secretValues.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH)].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   text(value: string): string {
@@ -81,9 +86,10 @@ export function connectorLogger(base: Logger, bound: Record<string, string | und
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /**
- * Credentials until the vault issue adds the credential table: `none` needs nothing; `apiKey`
- * reads the secret setting `apiKey`; `basic` reads `username` and the secret `password`;
- * `oauth2` cannot run yet. Temporary by design: the vault will resolve `credentialId`.
+ * Credentials of an installation that links no vault credential: `none` needs nothing; `apiKey`
+ * reads the secret setting `apiKey`; `basic` reads `username` and the secret `password` (for
+ * connectors that carry their key as a secret setting, e.g. a Segment write key); `oauth2`
+ * always needs a vault credential, connected through the OAuth flow.
  */
 export function credentialsFor(auth: AuthSpec, settings: Record<string, unknown>): Credentials {
   switch (auth.type) {
@@ -91,28 +97,64 @@ export function credentialsFor(auth: AuthSpec, settings: Record<string, unknown>
       return { type: 'none' };
     case 'apiKey':
       if (nonEmpty(settings.apiKey)) return { type: 'apiKey', apiKey: settings.apiKey };
-      throw new ConfigurationError('This connector needs an API key: set the "apiKey" setting of the installation');
+      throw new ConfigurationError('This connector needs an API key: set the "apiKey" setting of the installation, or link an apiKey credential (credentialId)');
     case 'basic':
       if (nonEmpty(settings.username) && nonEmpty(settings.password)) {
         return { type: 'basic', username: settings.username, password: settings.password };
       }
-      throw new ConfigurationError('This connector needs a username and password: set the "username" and "password" settings');
+      throw new ConfigurationError(
+        'This connector needs a username and password: set the "username" and "password" settings, or link a basic credential (credentialId)',
+      );
     case 'oauth2':
       throw new ConfigurationError(
-        `This connector signs in with OAuth (${auth.provider}), which this hub cannot do yet: OAuth credentials arrive with the credential vault`,
+        `This connector signs in with OAuth (${auth.provider}) and no connection is linked: connect it with POST /api/v1/workspaces/<ws>/oauth/${auth.provider}/start {"installationId": "<this installation>"}`,
       );
   }
 }
 
-/** Auth applied once, by the host: connectors never build an Authorization header for basic auth. */
-export function httpClientFor(credentials: Credentials, signal: AbortSignal): HttpClient {
+/** The values a vault credential must never show in a log line or an error. */
+export function secretValuesOf(credentials: Credentials): string[] {
+  switch (credentials.type) {
+    case 'apiKey':
+      return [credentials.apiKey];
+    case 'basic':
+      return [credentials.password];
+    case 'oauth2':
+      return [credentials.accessToken];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Auth applied once, by the host: connectors never build an Authorization header for basic or
+ * OAuth auth. With `onUnauthorized` (an OAuth credential from the vault), a 401 refreshes the
+ * tokens once (the callback updates `credentials` in place) and retries the request once:
+ * Salesforce says an access token expired only by answering 401.
+ */
+export function httpClientFor(
+  credentials: Credentials,
+  signal: AbortSignal,
+  onUnauthorized?: (rejectedAccessToken: string) => Promise<void>,
+): HttpClient {
   const headers =
     credentials.type === 'basic'
       ? () => ({ authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` })
       : credentials.type === 'oauth2'
         ? () => ({ authorization: `Bearer ${credentials.accessToken}` })
         : undefined;
-  return createHttpClient({ fetch: globalThis.fetch, signal, headers, defaultTimeoutMs: 30_000 });
+  const client = createHttpClient({ fetch: globalThis.fetch, signal, headers, defaultTimeoutMs: 30_000 });
+  if (credentials.type !== 'oauth2' || !onUnauthorized) return client;
+  return {
+    async request(req) {
+      const sent = credentials.accessToken;
+      const res = await client.request(req);
+      if (res.status !== 401) return res;
+      await res.text().catch(() => undefined);
+      await onUnauthorized(sent);
+      return client.request(req);
+    },
+  };
 }
 
 export class RunAbortedError extends Error {

@@ -2,18 +2,27 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { InstallationEntity } from '@hub/persistence';
 import { PermanentJobError } from '@hub/queue';
 import {
+  AuthError,
   type CheckResult,
   ConfigurationError,
   type ConnectorContext,
+  type Credentials,
   isConnectorError,
   type JobContext,
+  RetryableError,
   ValidationError,
   zodFieldErrors,
 } from '@hub/sdk';
-import { CredentialIntegrityError } from '@hub/vault';
+import {
+  CredentialIntegrityError,
+  CredentialNeedsReauthError,
+  CredentialNotFoundError,
+  CredentialRefreshError,
+  CredentialsService,
+} from '@hub/vault';
 import { DataSource } from 'typeorm';
 import { type RegisteredConnector, ConnectorRegistry } from './connector-registry';
-import { connectorLogger, credentialsFor, httpClientFor, raceAbort, Redactor, RunAbortedError } from './connector-context';
+import { connectorLogger, credentialsFor, httpClientFor, raceAbort, Redactor, RunAbortedError, secretValuesOf } from './connector-context';
 import { HostErrorCode, InstallationGoneError } from './host.exception';
 import { InstallationStore } from './installation-store.service';
 
@@ -25,6 +34,8 @@ export interface PreparedInstallation {
   connector: RegisteredConnector;
   settings: Record<string, unknown>;
   redactor: Redactor;
+  /** The installation's vault credential, decrypted for this run only (see `attachCredential`). */
+  credential?: { id: string; credentials: Credentials };
 }
 
 export interface RunOptions {
@@ -46,6 +57,7 @@ export class ConnectorRunner {
     private readonly registry: ConnectorRegistry,
     private readonly store: InstallationStore,
     private readonly dataSource: DataSource,
+    private readonly credentials: CredentialsService,
   ) {}
 
   async prepare(workspaceId: string, installationId: string): Promise<PreparedInstallation> {
@@ -65,7 +77,49 @@ export class ConnectorRunner {
       if (err instanceof CredentialIntegrityError) throw new PermanentJobError(HostErrorCode.SecretsUnreadable, err.message);
       throw err;
     }
-    return this.prepareValues(installation, connector, { ...installation.settings, ...secrets }, Object.values(secrets));
+    const prepared = this.prepareValues(installation, connector, { ...installation.settings, ...secrets }, Object.values(secrets));
+    return this.attachCredential(prepared, installation.credentialId);
+  }
+
+  /**
+   * Resolves the installation's vault credential (refreshing OAuth tokens about to expire) and
+   * adds its secrets to the redactor. Decrypted here, inside the host, for this run only: never
+   * in a job payload, a log line or a response.
+   */
+  async attachCredential(prepared: PreparedInstallation, credentialId: string | null): Promise<PreparedInstallation> {
+    if (!credentialId) return prepared;
+    const { installation, connector } = prepared;
+    const credentials = await this.vaultCall(installation, connector, () => this.credentials.resolve(installation.workspaceId, credentialId));
+    const auth = connector.definition.auth;
+    if (credentials.type !== auth.type) {
+      throw new ConfigurationError(
+        `${connector.definition.name} signs in with ${auth.type} but the linked credential is ${credentials.type}; link a ${auth.type} credential (credentialId)`,
+      );
+    }
+    prepared.redactor.add(secretValuesOf(credentials));
+    return { ...prepared, credential: { id: credentialId, credentials } };
+  }
+
+  /** Vault errors in the SDK's closed set, so the queue and the installation status know what they mean. */
+  private async vaultCall<T>(installation: InstallationEntity, connector: RegisteredConnector, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof CredentialNotFoundError) {
+        throw new ConfigurationError('The credential linked to this installation no longer exists: link another one (credentialId) or connect again');
+      }
+      if (err instanceof CredentialNeedsReauthError) {
+        const auth = connector.definition.auth;
+        const how =
+          auth.type === 'oauth2'
+            ? `reconnect it: POST /api/v1/workspaces/${installation.workspaceId}/oauth/${auth.provider}/start with {"installationId":"${installation.id}"}`
+            : 'replace it';
+        throw new AuthError(`The credential linked to this installation was refused by its provider and must be renewed; ${how}`);
+      }
+      if (err instanceof CredentialRefreshError) throw err.retryable ? new RetryableError(err.message) : new AuthError(err.message);
+      if (err instanceof CredentialIntegrityError) throw new PermanentJobError(HostErrorCode.SecretsUnreadable, err.message);
+      throw err;
+    }
   }
 
   /** For values not stored yet (create with `enabled: true` checks before inserting). */
@@ -87,14 +141,27 @@ export class ConnectorRunner {
   }
 
   context(prepared: PreparedInstallation, run: RunOptions): ConnectorContext<Record<string, unknown>> {
-    const { installation, connector, settings, redactor } = prepared;
-    const credentials = credentialsFor(connector.definition.auth, settings);
+    const { installation, connector, settings, redactor, credential } = prepared;
+    const credentials = credential ? credential.credentials : credentialsFor(connector.definition.auth, settings);
+    // A 401 to an OAuth token refreshes it (once across processes) and updates `credentials` in place.
+    const onUnauthorized =
+      credential && credentials.type === 'oauth2'
+        ? async (rejected: string) => {
+            const fresh = await this.vaultCall(installation, connector, () =>
+              this.credentials.refreshAfterRejection(installation.workspaceId, credential.id, rejected),
+            );
+            if (fresh.type !== 'oauth2') return;
+            redactor.add(secretValuesOf(fresh));
+            credentials.accessToken = fresh.accessToken;
+            credentials.metadata = fresh.metadata;
+          }
+        : undefined;
     return {
       workspaceId: installation.workspaceId,
       installationId: installation.id,
       settings,
       credentials,
-      http: httpClientFor(credentials, run.signal),
+      http: httpClientFor(credentials, run.signal, onUnauthorized),
       logger: connectorLogger(
         this.logger,
         { workspaceId: installation.workspaceId, installationId: installation.id, connectorId: connector.definition.id, runId: run.runId },

@@ -22,8 +22,8 @@ function runnerFor(check: (ctx: { signal: AbortSignal; settings: Record<string, 
   ]);
   const connector = registry.find('unit-crm');
   if (!connector) throw new Error('not registered');
-  // The check path touches neither the store nor the database.
-  const runner = new ConnectorRunner(registry, null as never, null as never);
+  // The check path touches neither the store, the database nor the vault.
+  const runner = new ConnectorRunner(registry, null as never, null as never, null as never);
   return { runner, connector };
 }
 

@@ -9,6 +9,7 @@ export enum HostErrorCode {
   JobNotFound = 'JOB_NOT_FOUND',
   CheckFailed = 'CHECK_FAILED',
   CredentialNotFound = 'CREDENTIAL_NOT_FOUND',
+  CredentialTypeMismatch = 'CREDENTIAL_TYPE_MISMATCH',
   InvalidCursor = 'INVALID_CURSOR',
   SecretsUnreadable = 'SECRETS_UNREADABLE',
   InvalidPayload = 'INVALID_PAYLOAD',

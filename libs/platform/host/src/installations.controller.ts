@@ -36,7 +36,7 @@ export class InstallationsController {
     @Body(zodBody(createInstallationBody)) body: CreateInstallationBody,
   ): Promise<InstallationView> {
     await this.allow(p, ws, 'write');
-    return this.installations.create(ws, body);
+    return this.installations.create(ws, body, p.userId);
   }
 
   @Get(':id')
@@ -53,7 +53,7 @@ export class InstallationsController {
     @Body(zodBody(updateInstallationBody)) body: UpdateInstallationBody,
   ): Promise<InstallationView> {
     await this.allow(p, ws, 'write');
-    return this.installations.update(ws, id, body);
+    return this.installations.update(ws, id, body, p.userId);
   }
 
   @Delete(':id')
@@ -75,14 +75,14 @@ export class InstallationsController {
   @HttpCode(200)
   async enable(@CurrentPrincipal() p: Principal, @Param('ws') ws: string, @Param('id') id: string): Promise<InstallationView> {
     await this.allow(p, ws, 'write');
-    return this.installations.enable(ws, id);
+    return this.installations.enable(ws, id, p.userId);
   }
 
   @Post(':id/disable')
   @HttpCode(200)
   async disable(@CurrentPrincipal() p: Principal, @Param('ws') ws: string, @Param('id') id: string): Promise<InstallationView> {
     await this.allow(p, ws, 'write');
-    return this.installations.disable(ws, id);
+    return this.installations.disable(ws, id, p.userId);
   }
 
   @Post(':id/actions/:action')

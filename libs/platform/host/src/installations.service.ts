@@ -4,7 +4,7 @@ import { ApiError } from '@hub/http';
 import { InstallationEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
 import { actionJobName, type ActionJobData, connectorQueueName, QueueRegistry } from '@hub/queue';
 import type { CheckResult } from '@hub/sdk';
-import { CredentialIntegrityError } from '@hub/vault';
+import { AuditService, CredentialIntegrityError, CredentialsService } from '@hub/vault';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { z } from 'zod';
@@ -35,6 +35,8 @@ export class InstallationsService {
     private readonly runner: ConnectorRunner,
     private readonly schedules: JobSchedules,
     private readonly queues: QueueRegistry,
+    private readonly credentials: CredentialsService,
+    private readonly audit: AuditService,
   ) {}
 
   async list(workspaceId: string, query: { limit?: unknown; cursor?: unknown }): Promise<{ items: InstallationView[]; nextCursor: string | null }> {
@@ -67,7 +69,7 @@ export class InstallationsService {
     return this.view(await this.load(workspaceId, id));
   }
 
-  async create(workspaceId: string, body: CreateInstallationBody): Promise<InstallationView> {
+  async create(workspaceId: string, body: CreateInstallationBody, actorUserId: string | null = null): Promise<InstallationView> {
     const connector = this.registry.find(body.connectorId);
     if (!connector) {
       throw ApiError.badRequest(
@@ -76,7 +78,7 @@ export class InstallationsService {
         [{ path: 'connectorId', message: `no connector "${body.connectorId}"` }],
       );
     }
-    this.refuseCredential(body.credentialId);
+    await this.checkCredential(workspaceId, body.credentialId, connector);
     const checked = validateSettings(connector.definition.settings, withoutMasks(body.settings ?? {}, connector.secretKeys));
     if (!checked.ok) throw ApiError.validation(checked.fields, 'Settings');
     const { plain, secrets } = splitSettings(connector.definition.settings, checked.values);
@@ -92,33 +94,39 @@ export class InstallationsService {
       enabled: false,
       status: 'disabled' as const,
       statusMessage: null,
-      credentialId: null,
+      credentialId: body.credentialId ?? null,
       lastCheckAt: null,
       lastEventAt: null,
     });
     let check: CheckResult | undefined;
     if (body.enabled) {
       // Checked before anything is stored: "create and enable" either fully works or leaves nothing.
-      check = await this.runner.check(this.runner.prepareValues(row, connector, checked.values));
+      check = await this.runner
+        .attachCredential(this.runner.prepareValues(row, connector, checked.values), row.credentialId)
+        .then((prepared) => this.runner.check(prepared), (err: Error) => ({ ok: false, message: err.message }));
       if (!check.ok) throw ApiError.conflict(HostErrorCode.CheckFailed, `The connection check failed: ${check.message}`);
       Object.assign(row, { enabled: true, status: 'ok', statusMessage: check.message, lastCheckAt: new Date() });
     }
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(InstallationEntity, row as QueryDeepPartialEntity<InstallationEntity>);
       await this.store.saveSecrets(manager, workspaceId, id, secrets);
+      if (body.enabled) await this.recordToggle(manager, row, 'installation.enabled', actorUserId);
     });
     if (body.enabled) await this.scheduleOrRevert(connector, row);
     this.logger.log({ msg: 'installation created', workspaceId, installationId: id, connectorId: connector.definition.id, enabled: row.enabled });
     return this.get(workspaceId, id);
   }
 
-  async update(workspaceId: string, id: string, body: UpdateInstallationBody): Promise<InstallationView> {
-    this.refuseCredential(body.credentialId);
+  async update(workspaceId: string, id: string, body: UpdateInstallationBody, actorUserId: string | null = null): Promise<InstallationView> {
     await this.dataSource.transaction(async (manager) => {
       const row = await this.lock(manager, workspaceId, id);
       const changes: Partial<InstallationEntity> = {};
       if (body.name !== undefined) changes.name = body.name;
       if (body.credentialId === null) changes.credentialId = null;
+      if (body.credentialId) {
+        await this.checkCredential(workspaceId, body.credentialId, this.connectorOf(row));
+        changes.credentialId = body.credentialId;
+      }
       if (body.settings !== undefined) {
         const connector = this.connectorOf(row);
         const stored = { ...row.settings, ...(await this.storedSecrets(manager, workspaceId, id)) };
@@ -134,8 +142,8 @@ export class InstallationsService {
         await manager.update(InstallationEntity, { id, workspaceId }, changes as QueryDeepPartialEntity<InstallationEntity>);
       }
     });
-    if (body.enabled === true) return this.enable(workspaceId, id);
-    if (body.enabled === false) return this.disable(workspaceId, id);
+    if (body.enabled === true) return this.enable(workspaceId, id, actorUserId);
+    if (body.enabled === false) return this.disable(workspaceId, id, actorUserId);
     return this.get(workspaceId, id);
   }
 
@@ -161,7 +169,7 @@ export class InstallationsService {
    * CHECK_FAILED with the check's message): an admin who clicks "Enable" expects either a
    * working installation or a reason, not a silently broken one.
    */
-  async enable(workspaceId: string, id: string): Promise<InstallationView> {
+  async enable(workspaceId: string, id: string, actorUserId: string | null = null): Promise<InstallationView> {
     const row = await this.load(workspaceId, id);
     const connector = this.connectorOf(row);
     const result = await this.runCheck(row);
@@ -172,22 +180,24 @@ export class InstallationsService {
     // Scheduler changes happen under the row lock, so an enable, a disable and a worker removing
     // an orphaned scheduler never interleave (the last one to commit is what Redis holds).
     await this.dataSource.transaction(async (manager) => {
-      await this.lock(manager, workspaceId, id);
+      const locked = await this.lock(manager, workspaceId, id);
       await this.schedules.register(connector, workspaceId, id);
       await manager.update(
         InstallationEntity,
         { id, workspaceId },
         { enabled: true, status: 'ok', statusMessage: result.message, lastCheckAt: () => 'now()' },
       );
+      if (!locked.enabled) await this.recordToggle(manager, locked, 'installation.enabled', actorUserId);
     });
     this.logger.log({ msg: 'installation enabled', workspaceId, installationId: id });
     return this.get(workspaceId, id);
   }
 
-  async disable(workspaceId: string, id: string): Promise<InstallationView> {
+  async disable(workspaceId: string, id: string, actorUserId: string | null = null): Promise<InstallationView> {
     await this.dataSource.transaction(async (manager) => {
       const row = await this.lock(manager, workspaceId, id);
       await manager.update(InstallationEntity, { id, workspaceId }, { enabled: false, status: 'disabled', statusMessage: null });
+      if (row.enabled) await this.recordToggle(manager, row, 'installation.disabled', actorUserId);
       // Inside the transaction: if Redis refuses, the installation stays enabled (503), never
       // "disabled" with its jobs still firing.
       await this.removeSchedulers(row);
@@ -280,13 +290,50 @@ export class InstallationsService {
     }
   }
 
-  private refuseCredential(credentialId: string | null | undefined): void {
-    // The credential table arrives with the vault issue; until then no id can name a credential.
-    if (credentialId) {
+  /**
+   * A credential id must name a credential of this workspace (another workspace's answers like a
+   * missing one) whose type, and OAuth provider, is what the connector signs in with.
+   */
+  private async checkCredential(workspaceId: string, credentialId: string | null | undefined, connector: RegisteredConnector): Promise<void> {
+    if (!credentialId) return;
+    const credential = await this.credentials.summary(workspaceId, credentialId);
+    if (!credential) {
       throw ApiError.badRequest(HostErrorCode.CredentialNotFound, `Credential ${credentialId} not found in this workspace`, [
         { path: 'credentialId', message: 'no such credential in this workspace' },
       ]);
     }
+    const auth = connector.definition.auth;
+    const problem =
+      auth.type === 'none'
+        ? `${connector.definition.name} needs no credential`
+        : credential.type !== auth.type
+          ? `${connector.definition.name} signs in with ${auth.type}; credential "${credential.label}" is ${credential.type}`
+          : auth.type === 'oauth2' && credential.provider !== auth.provider
+            ? `${connector.definition.name} signs in with ${auth.provider}; credential "${credential.label}" is from ${credential.provider ?? 'no provider'}`
+            : null;
+    if (problem) {
+      throw ApiError.badRequest(HostErrorCode.CredentialTypeMismatch, problem, [{ path: 'credentialId', message: problem }]);
+    }
+  }
+
+  /** Audited in the transaction that flips `enabled`: who turned which installation on or off. */
+  private recordToggle(
+    manager: EntityManager,
+    row: InstallationEntity,
+    action: 'installation.enabled' | 'installation.disabled',
+    actorUserId: string | null,
+  ): Promise<void> {
+    return this.audit.record(
+      {
+        workspaceId: row.workspaceId,
+        actorUserId,
+        action,
+        targetType: 'installation',
+        targetId: row.id,
+        details: { connectorId: row.connectorId, name: row.name },
+      },
+      manager,
+    );
   }
 
   private connectorOf(row: InstallationEntity): RegisteredConnector {
