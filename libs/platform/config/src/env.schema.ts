@@ -46,6 +46,10 @@ export const envSchema = z.object({
   HUB_JOBS_KEEP_COMPLETED: z.coerce.number().int().min(0).default(1000),
   HUB_JOBS_KEEP_FAILED: z.coerce.number().int().min(0).default(5000),
   HUB_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  // Profiles (@hub/profiles): processed inbox rows are deleted after this many hours; the relay
+  // re-enqueues drains for inbox rows left pending longer than its interval (Redis lost the job).
+  HUB_INBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(168),
+  HUB_INBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(250).max(600_000).default(5000),
   HUB_TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // OAuth providers of the vault: a provider is offered when its client id is set. The vault's

@@ -1,0 +1,290 @@
+import { dataSourceOptions, runMigrations } from '@hub/persistence';
+import { DataSource } from 'typeorm';
+import { createTestSource, insertInbox, segment, type TestSource } from '../testing/inbox-fixtures';
+import { InboxDrain } from './inbox-drain.service';
+
+/** Projection rules of the drain, on a real PostgreSQL (DESIGN.md "The core event model and profiles"). */
+describe('inbox drain (real PostgreSQL)', () => {
+  let db: DataSource;
+  let drain: InboxDrain;
+
+  beforeAll(async () => {
+    await runMigrations(process.env.DATABASE_URL as string);
+    db = await new DataSource(dataSourceOptions(process.env.DATABASE_URL as string, 4)).initialize();
+    drain = new InboxDrain(db, { limits: { maxRows: 3, maxEvents: 50 } });
+  });
+  afterAll(() => db?.destroy());
+
+  const at = (iso: string) => ({ timestamp: iso });
+  const account = async (src: TestSource, groupId: string) =>
+    (await db.query(`SELECT * FROM profile_accounts WHERE workspace_id = $1 AND group_id = $2`, [src.workspaceId, groupId]))[0];
+  const user = async (src: TestSource, userId: string) =>
+    (await db.query(`SELECT * FROM profile_users WHERE workspace_id = $1 AND user_id = $2`, [src.workspaceId, userId]))[0];
+  const linked = async (src: TestSource, userId: string) =>
+    (
+      (await db.query(
+        `SELECT a.group_id FROM profile_memberships m JOIN profile_users u ON u.id = m.user_profile_id
+         JOIN profile_accounts a ON a.id = m.account_id WHERE u.workspace_id = $1 AND u.user_id = $2 AND m.linked ORDER BY 1`,
+        [src.workspaceId, userId],
+      )) as { group_id: string }[]
+    ).map((r) => r.group_id);
+  const eventRow = async (src: TestSource, messageId: string) =>
+    (
+      await db.query(
+        `SELECT e.*, a.group_id AS account_group FROM events e LEFT JOIN profile_accounts a ON a.id = e.account_id
+         WHERE e.workspace_id = $1 AND e.message_id = $2`,
+        [src.workspaceId, messageId],
+      )
+    )[0];
+  const count = async (sql: string, params: unknown[]) => Number((await db.query(sql, params))[0].n);
+
+  it('turns group calls into accounts and identify calls into users, named by the default traits', async () => {
+    const src = await createTestSource(db);
+    await insertInbox(db, src, [
+      segment({ type: 'group', userId: 'u1', groupId: 'g1', traits: { name: 'Acme', plan: 'pro', employees: 40 } }),
+      segment({ type: 'identify', userId: 'u1', traits: { email: 'ada@acme.test', name: 'Ada' } }),
+    ]);
+    const result = await drain.drainWorkspace(src.workspaceId);
+    expect(result.counts).toEqual({ group: 1, identify: 1 });
+    const acme = await account(src, 'g1');
+    expect(acme).toMatchObject({ name: 'Acme', traits: { name: 'Acme', plan: 'pro', employees: 40 } });
+    expect(acme.trait_meta.plan[1]).toBe(src.installationId);
+    expect(await user(src, 'u1')).toMatchObject({ email: 'ada@acme.test', traits: { email: 'ada@acme.test', name: 'Ada' } });
+    expect(await linked(src, 'u1')).toEqual(['g1']);
+    expect(await count(`SELECT count(*) n FROM inbox WHERE workspace_id = $1 AND processed_at IS NULL`, [src.workspaceId])).toBe(0);
+  });
+
+  it('uses the configured name and email traits', async () => {
+    const src = await createTestSource(db);
+    await db.query(
+      `INSERT INTO profile_settings (workspace_id, account_name_trait, user_email_trait) VALUES ($1, 'company_name', 'work_email')`,
+      [src.workspaceId],
+    );
+    await insertInbox(db, src, [
+      segment({ type: 'group', userId: 'u1', groupId: 'g1', traits: { name: 'ignored', company_name: 'Initech' } }),
+      segment({ type: 'identify', userId: 'u1', traits: { email: 'x@home.test', work_email: 'peter@initech.test' } }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect((await account(src, 'g1')).name).toBe('Initech');
+    expect((await user(src, 'u1')).email).toBe('peter@initech.test');
+  });
+
+  it('merges traits last-writer-wins per key by event time, whatever the delivery order', async () => {
+    const messages = [
+      segment({ type: 'identify', userId: 'u1', traits: { plan: 'free', email: 'old@x.test' }, ...at('2025-01-01T00:00:00.000Z') }),
+      segment({ type: 'identify', userId: 'u1', traits: { plan: 'pro' }, ...at('2025-01-03T00:00:00.000Z') }),
+      segment({ type: 'identify', userId: 'u1', traits: { email: 'new@x.test', seats: 3 }, ...at('2025-01-02T00:00:00.000Z') }),
+    ];
+    const orders = [
+      [0, 1, 2],
+      [2, 1, 0],
+      [1, 0, 2],
+    ];
+    const results = [];
+    for (const order of orders) {
+      const src = await createTestSource(db);
+      // One inbox row per message, so each is a separate batch when maxRows is 1.
+      for (const i of order) await insertInbox(db, src, [{ ...messages[i], messageId: `${messages[i].messageId}` }]);
+      await new InboxDrain(db, { limits: { maxRows: 1, maxEvents: 50 } }).drainWorkspace(src.workspaceId);
+      const u = await user(src, 'u1');
+      results.push({ traits: u.traits, email: u.email });
+    }
+    expect(results[0]).toEqual({ traits: { plan: 'pro', email: 'new@x.test', seats: 3 }, email: 'new@x.test' });
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
+
+  it('counts a messageId once: duplicates within a batch and across batches', async () => {
+    const src = await createTestSource(db);
+    const track = segment({ type: 'track', userId: 'u1', event: 'Signed Up', messageId: 'm-dup' });
+    await insertInbox(db, src, [track, track, segment({ type: 'track', userId: 'u1', event: 'Signed Up' })]);
+    const first = await drain.drainWorkspace(src.workspaceId);
+    expect(first.counts).toEqual({ track: 2, duplicate: 1 });
+    // A Segment retry of the same batch.
+    await insertInbox(db, src, [track, track]);
+    const second = await drain.drainWorkspace(src.workspaceId);
+    expect(second.counts).toEqual({ duplicate: 2 });
+    expect(await count(`SELECT count(*) n FROM events WHERE workspace_id = $1`, [src.workspaceId])).toBe(2);
+    const [cat] = await db.query(`SELECT count, status FROM catalog_events WHERE workspace_id = $1 AND name = 'Signed Up'`, [src.workspaceId]);
+    expect(cat).toEqual({ count: '2', status: 'tracked' });
+    const [inst] = await db.query(`SELECT event_counts, status, last_event_at FROM installations WHERE id = $1`, [src.installationId]);
+    expect(inst.event_counts).toEqual({ track: 2, duplicate: 3 });
+    expect(inst.status).toBe('receiving');
+    expect(inst.last_event_at).toBeInstanceOf(Date);
+  });
+
+  it('drops ignored event names and echoes, and counts them', async () => {
+    const src = await createTestSource(db);
+    await db.query(`INSERT INTO catalog_events (workspace_id, name, status) VALUES ($1, 'Heartbeat', 'ignored')`, [src.workspaceId]);
+    await insertInbox(db, src, [
+      segment({ type: 'track', userId: 'u1', event: 'Heartbeat' }),
+      segment({ type: 'track', userId: 'u1', event: 'Heartbeat' }),
+      segment({ type: 'track', userId: 'u1', event: 'Clicked', context: { hubOrigin: { installationId: src.installationId } } }),
+      segment({ type: 'track', userId: 'u1', event: 'Clicked' }),
+    ]);
+    const result = await drain.drainWorkspace(src.workspaceId);
+    expect(result.counts).toEqual({ ignored: 2, echo: 1, track: 1 });
+    const catalog = await db.query(
+      `SELECT name, status, count::int, ignored_count::int AS ignored FROM catalog_events WHERE workspace_id = $1 ORDER BY name`,
+      [src.workspaceId],
+    );
+    expect(catalog).toEqual([
+      { name: 'Clicked', status: 'tracked', count: 1, ignored: 0 },
+      { name: 'Heartbeat', status: 'ignored', count: 0, ignored: 2 },
+    ]);
+    expect(await count(`SELECT count(*) n FROM events WHERE workspace_id = $1`, [src.workspaceId])).toBe(1);
+    const [inst] = await db.query(`SELECT event_counts FROM installations WHERE id = $1`, [src.installationId]);
+    expect(inst.event_counts).toEqual({ ignored: 2, echo: 1, track: 1 });
+  });
+
+  it('links memberships from group calls, traits.company and context.groupId, and unlinks with remove: true', async () => {
+    const src = await createTestSource(db);
+    await insertInbox(db, src, [
+      segment({ type: 'group', userId: 'u1', groupId: 'g1', traits: { name: 'One' }, ...at('2025-01-01T00:00:00.000Z') }),
+      segment({ type: 'identify', userId: 'u1', traits: { company: { id: 'g2', name: 'Two' } }, ...at('2025-01-01T00:00:01.000Z') }),
+      segment({ type: 'track', userId: 'u1', event: 'Opened', context: { groupId: 'g3' }, ...at('2025-01-01T00:00:02.000Z') }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect(await linked(src, 'u1')).toEqual(['g1', 'g2', 'g3']);
+
+    await insertInbox(db, src, [
+      segment({ type: 'identify', userId: 'u1', traits: { company: { id: 'g2', remove: true } }, ...at('2025-01-02T00:00:00.000Z') }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect(await linked(src, 'u1')).toEqual(['g1', 'g3']);
+
+    // A link older than the unlink, delivered late, does not undo it.
+    await insertInbox(db, src, [
+      segment({ type: 'identify', userId: 'u1', traits: { company: { id: 'g2' } }, ...at('2025-01-01T12:00:00.000Z') }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect(await linked(src, 'u1')).toEqual(['g1', 'g3']);
+  });
+
+  it('attributes track events: context.groupId, then the configured property, then the last associated account', async () => {
+    const src = await createTestSource(db);
+    await db.query(`INSERT INTO profile_settings (workspace_id, account_id_property) VALUES ($1, 'accountId')`, [src.workspaceId]);
+    await insertInbox(db, src, [
+      segment({ type: 'group', userId: 'u1', groupId: 'old', traits: {}, ...at('2025-01-01T00:00:00.000Z') }),
+      segment({ type: 'group', userId: 'u1', groupId: 'latest', traits: {}, ...at('2025-01-05T00:00:00.000Z') }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    await insertInbox(db, src, [
+      segment({ type: 'track', userId: 'u1', event: 'A', messageId: 'ctx', context: { groupId: 'ctx-acct' }, properties: { accountId: 'prop-acct' } }),
+      segment({ type: 'track', userId: 'u1', event: 'A', messageId: 'prop', properties: { accountId: 'prop-acct' } }),
+      segment({ type: 'track', userId: 'u1', event: 'A', messageId: 'last' }),
+      segment({ type: 'track', anonymousId: 'nobody', event: 'A', messageId: 'none' }),
+      segment({ type: 'group', userId: 'u1', groupId: 'old', messageId: 'grp', traits: {}, ...at('2025-01-04T00:00:00.000Z') }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect((await eventRow(src, 'ctx')).account_group).toBe('ctx-acct');
+    expect((await eventRow(src, 'prop')).account_group).toBe('prop-acct');
+    // The ctx-acct link made by the first message is now the latest one.
+    expect((await eventRow(src, 'last')).account_group).toBe('ctx-acct');
+    expect((await eventRow(src, 'none')).account_id).toBeNull();
+    expect((await eventRow(src, 'grp')).account_group).toBe('old');
+  });
+
+  it('stores page views only when the workspace turns them on, and screens always', async () => {
+    const src = await createTestSource(db);
+    await insertInbox(db, src, [
+      segment({ type: 'page', userId: 'u1', name: 'Home', messageId: 'p1' }),
+      segment({ type: 'screen', userId: 'u1', name: 'Settings', messageId: 's1' }),
+    ]);
+    expect((await drain.drainWorkspace(src.workspaceId)).counts).toEqual({ page_skipped: 1, screen: 1 });
+    await db.query(`INSERT INTO profile_settings (workspace_id, page_events) VALUES ($1, true)`, [src.workspaceId]);
+    await insertInbox(db, src, [segment({ type: 'page', userId: 'u1', name: 'Home', messageId: 'p2' })]);
+    expect((await drain.drainWorkspace(src.workspaceId)).counts).toEqual({ page: 1 });
+    expect((await eventRow(src, 'p2')).event).toBe('Home');
+    expect(await eventRow(src, 'p1')).toBeUndefined();
+    expect((await eventRow(src, 's1')).type).toBe('screen');
+  });
+
+  it('merges an anonymous profile into the known user on alias, and on identify with both ids', async () => {
+    const src = await createTestSource(db);
+    await insertInbox(db, src, [
+      segment({ type: 'identify', anonymousId: 'anon-1', traits: { plan: 'trial' }, ...at('2025-01-01T00:00:00.000Z') }),
+      segment({ type: 'group', anonymousId: 'anon-1', groupId: 'g1', traits: {}, ...at('2025-01-01T00:00:00.000Z') }),
+      segment({ type: 'identify', anonymousId: 'anon-2', traits: { color: 'red' }, ...at('2025-01-01T00:00:00.000Z') }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect(await count(`SELECT count(*) n FROM profile_users WHERE workspace_id = $1 AND user_id IS NULL`, [src.workspaceId])).toBe(2);
+
+    await insertInbox(db, src, [
+      segment({ type: 'identify', userId: 'u1', traits: { email: 'u1@x.test', plan: 'pro' }, ...at('2025-01-02T00:00:00.000Z') }),
+      segment({ type: 'alias', userId: 'u1', previousId: 'anon-1', ...at('2025-01-03T00:00:00.000Z') }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    const u1 = await user(src, 'u1');
+    // The anonymous "trial" is older than the known "pro": the known value stays.
+    expect(u1.traits).toEqual({ email: 'u1@x.test', plan: 'pro' });
+    expect(await linked(src, 'u1')).toEqual(['g1']);
+
+    await insertInbox(db, src, [segment({ type: 'identify', userId: 'u1', anonymousId: 'anon-2', traits: {} })]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect((await user(src, 'u1')).traits).toEqual({ email: 'u1@x.test', plan: 'pro', color: 'red' });
+    expect(await count(`SELECT count(*) n FROM profile_users WHERE workspace_id = $1`, [src.workspaceId])).toBe(1);
+    const anon = await db.query(
+      `SELECT anonymous_id FROM profile_anonymous_ids WHERE workspace_id = $1 AND profile_id = $2 ORDER BY 1`,
+      [src.workspaceId, u1.id],
+    );
+    expect(anon.map((r: { anonymous_id: string }) => r.anonymous_id)).toEqual(['anon-1', 'anon-2']);
+
+    // Later anonymous activity lands on the user.
+    await insertInbox(db, src, [segment({ type: 'identify', anonymousId: 'anon-1', traits: { nickname: 'u' } })]);
+    await drain.drainWorkspace(src.workspaceId);
+    expect((await user(src, 'u1')).traits.nickname).toBe('u');
+  });
+
+  it('keeps the trait catalog per entity with type, count and first/last seen', async () => {
+    const src = await createTestSource(db);
+    await insertInbox(db, src, [
+      segment({ type: 'identify', userId: 'u1', traits: { email: 'a@x.test', age: 30 }, ...at('2025-01-01T00:00:00.000Z') }),
+      segment({ type: 'identify', userId: 'u2', traits: { email: 'b@x.test' }, ...at('2025-01-02T00:00:00.000Z') }),
+      segment({ type: 'group', userId: 'u1', groupId: 'g1', traits: { name: 'G', employees: 3 } }),
+    ]);
+    await drain.drainWorkspace(src.workspaceId);
+    const rows = await db.query(
+      `SELECT entity, key, type, count::int, first_seen_at, last_seen_at FROM catalog_traits WHERE workspace_id = $1 ORDER BY entity, key`,
+      [src.workspaceId],
+    );
+    expect(rows.map((r: Record<string, unknown>) => [r.entity, r.key, r.type, r.count])).toEqual([
+      ['account', 'employees', 'number', 1],
+      ['account', 'name', 'string', 1],
+      ['user', 'age', 'number', 1],
+      ['user', 'email', 'string', 2],
+    ]);
+    const email = rows.find((r: { key: string }) => r.key === 'email');
+    expect(email.first_seen_at.toISOString()).toBe('2025-01-01T00:00:00.000Z');
+    expect(email.last_seen_at.toISOString()).toBe('2025-01-02T00:00:00.000Z');
+  });
+
+  it('sets aside an inbox row Postgres refuses, and projects the rest', async () => {
+    const src = await createTestSource(db);
+    const good1 = await insertInbox(db, src, [segment({ type: 'track', userId: 'u1', event: 'Ok', messageId: 'ok-1' })]);
+    const bad = await insertInbox(db, src, [{ ...segment({ type: 'track', userId: 'u1', event: 'Bad' }), timestamp: 'not a date' }]);
+    const good2 = await insertInbox(db, src, [segment({ type: 'track', userId: 'u1', event: 'Ok', messageId: 'ok-2' })]);
+    const result = await drain.drainWorkspace(src.workspaceId);
+    expect(result.failedRows).toBe(1);
+    expect(await eventRow(src, 'ok-1')).toBeDefined();
+    expect(await eventRow(src, 'ok-2')).toBeDefined();
+    const rows = await db.query(`SELECT id::text, drain_error, processed_at FROM inbox WHERE id = ANY($1::bigint[]) ORDER BY id`, [[good1, bad, good2]]);
+    expect(rows.map((r: { drain_error: string | null }) => r.drain_error === null)).toEqual([true, false, true]);
+    expect(rows[1].drain_error).toContain('timestamp');
+    expect(rows.every((r: { processed_at: Date | null }) => r.processed_at !== null)).toBe(true);
+  });
+
+  it('drains a backlog larger than one batch in bounded transactions, in inbox order', async () => {
+    const src = await createTestSource(db);
+    for (let i = 0; i < 7; i++) {
+      await insertInbox(db, src, Array.from({ length: 20 }, (_, j) => segment({ type: 'track', userId: `u${j}`, event: 'Tick', messageId: `t-${i}-${j}` })));
+    }
+    const result = await drain.drainWorkspace(src.workspaceId);
+    // 50 events per batch: two 20-event rows fit, the third does not.
+    expect(result.batches).toBe(4);
+    expect(result.counts).toEqual({ track: 140 });
+    const ids = await db.query(`SELECT message_id FROM events WHERE workspace_id = $1 ORDER BY id`, [src.workspaceId]);
+    expect(ids[0].message_id).toBe('t-0-0');
+    expect(ids.at(-1).message_id).toBe('t-6-19');
+  });
+});

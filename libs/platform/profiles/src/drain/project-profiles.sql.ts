@@ -1,0 +1,114 @@
+/**
+ * Profile projection of the staged `new` messages: accounts, known users, memberships. Each is
+ * one statement for the whole batch. `$1` = workspace id.
+ *
+ * Traits: the batch's latest value per (profile, key) by event time (ties: the greater JSON
+ * text) is merged into the stored traits with `hub_lww_merge`, which keeps a stored value that is
+ * newer. `trait_meta` records `[epochMillis, installationId]` per key: when and who.
+ */
+
+/** Latest value per (profile key, trait key) within the batch, and its provenance. */
+const latestTraits = (keyColumn: string, where: string) => `
+  kv AS (
+    SELECT DISTINCT ON (b.${keyColumn}, t.key) b.${keyColumn} AS pkey, t.key, t.value,
+           jsonb_build_array((extract(epoch FROM b.ts) * 1000)::bigint, b.installation_id) AS meta
+    FROM drain_batch b CROSS JOIN LATERAL jsonb_each(b.traits) t
+    WHERE ${where}
+    ORDER BY b.${keyColumn}, t.key, b.ts DESC, t.value::text DESC
+  ), inc AS (
+    SELECT pkey, jsonb_object_agg(key, value) AS vals, jsonb_object_agg(key, meta) AS meta FROM kv GROUP BY pkey
+  )`;
+
+/**
+ * Accounts from group calls (with traits), and stubs for the accounts that other calls name
+ * (`context.groupId`, identify `traits.company.id`, the configured track property), so links and
+ * attribution never wait for a group call that may arrive later. $2 = the account name trait.
+ * Fills `drain_accounts` (groupId -> account id) for the statements that follow.
+ */
+export const UPSERT_ACCOUNTS = `
+  WITH refs AS (
+    SELECT group_id AS gid, ts FROM drain_batch WHERE state = 'new' AND type = 'group' AND group_id IS NOT NULL
+    UNION ALL
+    SELECT ctx_group_id, ts FROM drain_batch WHERE state = 'new' AND ctx_group_id IS NOT NULL AND type NOT IN ('group', 'alias')
+    UNION ALL
+    SELECT company_id, ts FROM drain_batch WHERE state = 'new' AND company_id IS NOT NULL
+    UNION ALL
+    SELECT prop_account, ts FROM drain_batch WHERE state = 'new' AND prop_account IS NOT NULL
+  ), seen AS (
+    SELECT gid, min(ts) AS first_at, max(ts) AS last_at FROM refs GROUP BY gid
+  ), ${latestTraits('group_id', `b.state = 'new' AND b.type = 'group' AND b.group_id IS NOT NULL`)},
+  up AS (
+    INSERT INTO profile_accounts AS a (workspace_id, group_id, name, traits, trait_meta, first_seen_at, last_seen_at)
+    SELECT $1, s.gid, inc.vals ->> $2::text, coalesce(inc.vals, '{}'::jsonb), coalesce(inc.meta, '{}'::jsonb), s.first_at, s.last_at
+    FROM seen s LEFT JOIN inc ON inc.pkey = s.gid
+    ORDER BY s.gid
+    ON CONFLICT (workspace_id, group_id) DO UPDATE SET
+      (traits, trait_meta, name) = (
+        SELECT m -> 0, m -> 1, (m -> 0) ->> $2::text
+        FROM hub_lww_merge(a.traits, a.trait_meta, EXCLUDED.traits, EXCLUDED.trait_meta) AS m),
+      first_seen_at = least(a.first_seen_at, EXCLUDED.first_seen_at),
+      last_seen_at = greatest(a.last_seen_at, EXCLUDED.last_seen_at),
+      updated_at = now()
+    RETURNING a.group_id, a.id
+  )
+  INSERT INTO drain_accounts (group_id, id) SELECT group_id, id FROM up`;
+
+/**
+ * Known users: every userId of the batch (any call), traits from identify calls.
+ * $2 = the user email trait. Fills `drain_users` (userId -> profile id).
+ */
+export const UPSERT_USERS = `
+  WITH seen AS (
+    SELECT user_id AS uid, min(ts) AS first_at, max(ts) AS last_at
+    FROM drain_batch WHERE state = 'new' AND user_id IS NOT NULL GROUP BY user_id
+  ), ${latestTraits('user_id', `b.state = 'new' AND b.type = 'identify' AND b.user_id IS NOT NULL`)},
+  up AS (
+    INSERT INTO profile_users AS u (workspace_id, user_id, email, traits, trait_meta, first_seen_at, last_seen_at)
+    SELECT $1, s.uid, inc.vals ->> $2::text, coalesce(inc.vals, '{}'::jsonb), coalesce(inc.meta, '{}'::jsonb), s.first_at, s.last_at
+    FROM seen s LEFT JOIN inc ON inc.pkey = s.uid
+    ORDER BY s.uid
+    ON CONFLICT (workspace_id, user_id) DO UPDATE SET
+      (traits, trait_meta, email) = (
+        SELECT m -> 0, m -> 1, (m -> 0) ->> $2::text
+        FROM hub_lww_merge(u.traits, u.trait_meta, EXCLUDED.traits, EXCLUDED.trait_meta) AS m),
+      first_seen_at = least(u.first_seen_at, EXCLUDED.first_seen_at),
+      last_seen_at = greatest(u.last_seen_at, EXCLUDED.last_seen_at),
+      updated_at = now()
+    RETURNING u.user_id, u.id
+  )
+  INSERT INTO drain_users (user_id, id) SELECT user_id, id FROM up`;
+
+/** The profile of each staged message: by userId, else by a known anonymous id. */
+export const RESOLVED_PROFILE_JOINS = `
+  LEFT JOIN drain_users du ON du.user_id = b.user_id
+  LEFT JOIN profile_anonymous_ids ai
+    ON b.user_id IS NULL AND ai.workspace_id = $1 AND ai.anonymous_id = b.anonymous_id`;
+
+/**
+ * Memberships: a group call with a user links; identify `traits.company` links, or unlinks with
+ * `remove: true`; `context.groupId` on any other call links. Last writer wins by event time
+ * (ties: unlink), so links and unlinks delivered out of order converge.
+ */
+export const UPSERT_MEMBERSHIPS = `
+  WITH r AS (
+    SELECT b.type, b.group_id, b.ctx_group_id, b.company_id, b.company_remove, b.ts,
+           coalesce(du.id, ai.profile_id) AS user_pk
+    FROM drain_batch b ${RESOLVED_PROFILE_JOINS}
+    WHERE b.state = 'new' AND b.type <> 'alias'
+      AND (b.type = 'group' OR b.ctx_group_id IS NOT NULL OR b.company_id IS NOT NULL)
+  ), src AS (
+    SELECT r.user_pk, a.id AS account_id, true AS linked, r.ts
+    FROM r JOIN drain_accounts a ON a.group_id = r.group_id WHERE r.type = 'group'
+    UNION ALL
+    SELECT r.user_pk, a.id, NOT r.company_remove, r.ts FROM r JOIN drain_accounts a ON a.group_id = r.company_id
+    UNION ALL
+    SELECT r.user_pk, a.id, true, r.ts FROM r JOIN drain_accounts a ON a.group_id = r.ctx_group_id WHERE r.type <> 'group'
+  ), latest AS (
+    SELECT DISTINCT ON (user_pk, account_id) user_pk, account_id, linked, ts
+    FROM src WHERE user_pk IS NOT NULL
+    ORDER BY user_pk, account_id, ts DESC, linked ASC
+  )
+  INSERT INTO profile_memberships AS m (user_profile_id, account_id, workspace_id, linked, changed_at)
+  SELECT user_pk, account_id, $1, linked, ts FROM latest ORDER BY user_pk, account_id
+  ON CONFLICT (user_profile_id, account_id) DO UPDATE SET linked = EXCLUDED.linked, changed_at = EXCLUDED.changed_at
+  WHERE (EXCLUDED.changed_at, NOT EXCLUDED.linked) > (m.changed_at, NOT m.linked)`;
