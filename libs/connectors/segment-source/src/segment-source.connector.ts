@@ -1,48 +1,26 @@
 import { defineConnector } from '@hub/sdk';
-import { sendPing } from './actions/send-ping.action';
-import { syncRecords } from './jobs/sync-records.job';
-import { apiUrl, authHeaders, settings } from './segment-source.settings';
+import { alias } from './actions/alias.action';
+import { apiCall } from './actions/api-call.action';
+import { group } from './actions/group.action';
+import { identify } from './actions/identify.action';
+import { page } from './actions/page.action';
+import { screen } from './actions/screen.action';
+import { track } from './actions/track.action';
+import { checkConnection } from './segment-source.check';
+import { settings } from './segment-source.settings';
 
 export const segmentSourceConnector = defineConnector({
   id: 'segment-source',
-  version: '0.1.0',
-  name: 'Segment Source',
-  description: 'Connects the hub to Segment Source.',
+  version: '1.0.0',
+  name: 'Segment (source)',
+  description:
+    "Sends identify, track, group, page, screen, alias and custom Tracking API calls to Segment with a source's write key, through @segment/analytics-node.",
   category: 'destination',
   settings,
-  auth: { type: 'apiKey', label: 'API key' },
-  limits: { concurrency: 4, ratePerSecond: 10 },
-
-  async check(ctx) {
-    const where = ctx.settings.baseUrl;
-    let status: number;
-    try {
-      const res = await ctx.http.request({
-        method: 'GET',
-        url: apiUrl(ctx.settings, 'v1/me'),
-        headers: authHeaders(ctx.settings),
-        timeoutMs: 10_000,
-      });
-      status = res.status;
-    } catch (error) {
-      return {
-        ok: false,
-        message: `Could not reach Segment Source at ${where} (${(error as Error).message}). Check the API base URL and that the hub can reach it.`,
-      };
-    }
-    if (status >= 200 && status < 300) return { ok: true, message: `Connected to Segment Source at ${where}.` };
-    if (status === 401 || status === 403) {
-      return {
-        ok: false,
-        message: `Segment Source refused the API key (HTTP ${status}). Create a new key in Segment Source and paste it here.`,
-      };
-    }
-    return {
-      ok: false,
-      message: `Segment Source answered HTTP ${status} at ${where}. Check the API base URL, or try again if Segment Source is having an outage.`,
-    };
-  },
-
-  actions: { sendPing },
-  jobs: { syncRecords },
+  // The write key is a secret setting (sealed by the host in installation_secrets), not a vault credential.
+  auth: { type: 'none' },
+  // Segment allows about 1,000 requests/s per workspace; each of our requests carries up to 2,500 events.
+  limits: { concurrency: 4 },
+  check: checkConnection,
+  actions: { identify, track, group, page, screen, alias, apiCall },
 });
