@@ -6,7 +6,7 @@ import { HostModule } from '@hub/host';
 import { HealthModule, LoggingModule, MetricsModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { DeadLettersApiModule, QueueModule } from '@hub/queue';
-import { VaultModule } from '@hub/vault';
+import { CredentialsModule, OAuthModule, VaultModule } from '@hub/vault';
 
 /** The admin HTTP app: composes platform modules, owns no logic of its own. */
 @Module({})
@@ -22,6 +22,8 @@ export class AdminAppModule {
         QueueModule.forRoot(),
         AuthModule,
         HostModule.forRoot({ connectors }),
+        CredentialsModule,
+        OAuthModule.forRoot(),
         DeadLettersApiModule,
         MetricsModule.forRoot(),
         HealthModule.forRoot({ redis: true }),

@@ -5,12 +5,15 @@ import { loadConfigOrExit } from '@hub/config';
 import { bootstrapFirstAdminFromConfig } from '@hub/auth';
 import { AllExceptionsFilter } from '@hub/http';
 import { closeOnSignals } from '@hub/observability';
+import { loadOAuthProvidersOrExit } from '@hub/vault';
 import { Logger } from 'nestjs-pino';
 import { AdminAppModule } from './admin-app.module';
 import { setupOpenApi } from './openapi';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // OAuth provider variables are checked together (a client id without its secret, a bad URL).
+  loadOAuthProvidersOrExit(config, config.HUB_PUBLIC_URL);
   const app = await NestFactory.create<NestExpressApplication>(AdminAppModule.forRoot(config), {
     bufferLogs: true,
     // Body parsing is configured below, with explicit limits.

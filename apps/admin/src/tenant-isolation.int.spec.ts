@@ -56,6 +56,11 @@ describe('tenant isolation across every workspace route (real PostgreSQL and Red
        VALUES ($1, $2, 'connector-example', 'action:sendPing', '{}'::jsonb, 'PERMANENT_API_ERROR', 'test', 1) RETURNING id`,
       [b.ws, inst.body.id],
     )) as { id: string }[];
+    const cred = await http()
+      .post(`/api/v1/workspaces/${b.ws}/credentials`)
+      .set('authorization', b.auth)
+      .send({ type: 'apiKey', label: 'B’s key', secrets: { apiKey: 'tenant-canary-b-credential' } })
+      .expect(201);
     const bMembers = await http().get(`/api/v1/workspaces/${b.ws}/members`).set('authorization', b.auth).expect(200);
     const realIds: Record<string, string> = {
       ws: b.ws,
@@ -64,6 +69,7 @@ describe('tenant isolation across every workspace route (real PostgreSQL and Red
       userId: bMembers.body.items[0].userId,
       action: 'sendPing',
       deadLetterId: dead.id,
+      credentialId: cred.body.id,
     };
     const snapshot = async () =>
       JSON.stringify(
@@ -71,6 +77,8 @@ describe('tenant isolation across every workspace route (real PostgreSQL and Red
           `SELECT (SELECT json_agg(i ORDER BY i.id) FROM installations i WHERE workspace_id = $1) AS i,
                   (SELECT json_agg(m ORDER BY m.user_id) FROM workspace_members m WHERE workspace_id = $1) AS m,
                   (SELECT json_agg(d ORDER BY d.id) FROM dead_letters d WHERE workspace_id = $1) AS d,
+                  (SELECT json_agg(c ORDER BY c.id) FROM credentials c WHERE workspace_id = $1) AS c,
+                  (SELECT json_agg(e ORDER BY e.id) FROM audit_events e WHERE workspace_id = $1) AS e,
                   (SELECT row_to_json(w) FROM workspaces w WHERE id = $1) AS w`,
           [b.ws],
         ),
@@ -83,7 +91,8 @@ describe('tenant isolation across every workspace route (real PostgreSQL and Red
       for (const method of Object.keys(methods)) {
         const fill = (ids: (name: string) => string) =>
           path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'action' ? 'sendPing' : ids(name)));
-        const theirs = fill((name) => (name === 'id' && path.includes('dead-letters') ? realIds.deadLetterId : realIds[name] ?? MISSING));
+        const objectId = path.includes('dead-letters') ? realIds.deadLetterId : path.includes('/credentials/') ? realIds.credentialId : realIds.id;
+        const theirs = fill((name) => (name === 'id' ? objectId : realIds[name] ?? MISSING));
         const missing = fill(() => MISSING);
         const send = (url: string) => {
           const req = (http() as unknown as Record<string, (u: string) => request.Test>)[method](url).set('authorization', a.auth);
@@ -103,8 +112,13 @@ describe('tenant isolation across every workspace route (real PostgreSQL and Red
         checked++;
       }
     }
-    // Workspaces, members, installations (+check/enable/disable/actions), dead letters at least.
-    expect(checked).toBeGreaterThanOrEqual(15);
+    // Workspaces, members, installations (+check/enable/disable/actions), dead letters,
+    // credentials, audit and the OAuth start at least.
+    const covered = scoped.map(([path]) => path);
+    for (const route of ['/api/v1/workspaces/{ws}/credentials/{id}', '/api/v1/workspaces/{ws}/audit', '/api/v1/workspaces/{ws}/oauth/{provider}/start']) {
+      expect(covered).toContain(route);
+    }
+    expect(checked).toBeGreaterThanOrEqual(20);
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -3,11 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@hub/config';
 import { AllExceptionsFilter } from '@hub/http';
 import { closeOnSignals } from '@hub/observability';
+import { loadOAuthProvidersOrExit } from '@hub/vault';
 import { Logger } from 'nestjs-pino';
 import { WorkerAppModule } from './worker-app.module';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // OAuth provider variables are checked together (a client id without its secret, a bad URL).
+  loadOAuthProvidersOrExit(config, config.HUB_PUBLIC_URL);
   const app = await NestFactory.create(WorkerAppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
   const logger = app.get(Logger);
   app.useLogger(logger);

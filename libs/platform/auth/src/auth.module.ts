@@ -14,6 +14,7 @@ import { LocalStrategy } from './guards/local.strategy';
 import { MembersService } from './members/members.service';
 import { TokensService } from './tokens/tokens.service';
 import { AdminUsersService } from './users/admin-users.service';
+import { LoginAuditService } from './users/login-audit.service';
 import { WorkspaceAccessService } from './workspaces/workspace-access.service';
 import { WorkspacesService } from './workspaces/workspaces.service';
 
@@ -28,6 +29,7 @@ import { WorkspacesService } from './workspaces/workspaces.service';
   controllers: [AuthController, TokensController, WorkspacesController, MembersController, UsersController],
   providers: [
     AdminUsersService,
+    LoginAuditService,
     TokensService,
     WorkspaceAccessService,
     WorkspacesService,

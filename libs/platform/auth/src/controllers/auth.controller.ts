@@ -8,6 +8,7 @@ import type { LoggedInUser } from '../guards/local.strategy';
 import { CurrentPrincipal, type Principal, Public } from '../principal';
 import { TokensService } from '../tokens/tokens.service';
 import { AdminUsersService } from '../users/admin-users.service';
+import { LoginAuditService } from '../users/login-audit.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 
 export interface MeView {
@@ -24,6 +25,7 @@ export class AuthController {
     private readonly tokens: TokensService,
     private readonly workspaces: WorkspacesService,
     private readonly users: AdminUsersService,
+    private readonly loginAudit: LoginAuditService,
   ) {}
 
   @Post('auth/login')
@@ -34,11 +36,13 @@ export class AuthController {
   @ApiOperation({ summary: 'Log in with email and password; answers a session bearer token' })
   @ApiBody({ schema: openApiSchema(loginBody) })
   async login(
-    @Req() req: { user: LoggedInUser },
+    @Req() req: { user: LoggedInUser; ip?: string },
     // Already validated by LoginBodyGuard; declared so the body is part of the signature.
     @Body() _body: LoginBody,
   ): Promise<{ token: string; expiresAt: string }> {
-    return this.tokens.createSession(req.user.id);
+    const session = await this.tokens.createSession(req.user.id);
+    await this.loginAudit.record(req.user.id, req.user.email, req.ip);
+    return session;
   }
 
   @Post('auth/logout')

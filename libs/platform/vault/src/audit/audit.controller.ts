@@ -1,8 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, WorkspaceAccessService } from '@hub/auth';
-import { ApiError } from '@hub/http';
-import { isUuid } from '../ids';
 import { AuditService } from './audit.service';
 
 /** The workspace's audit log, newest first; workspace owners only. */
@@ -16,7 +14,7 @@ export class AuditController {
 
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Param('ws') ws: string, @Query() query: Record<string, unknown>) {
-    if (!isUuid(ws)) throw ApiError.notFound('Workspace');
+    // require() answers non-UUID, missing and foreign workspaces with the same 404.
     await this.access.require(p, ws, 'owner');
     return this.audit.list(ws, query);
   }

@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Need, type Principal, WorkspaceAccessService } from '@hub/auth';
-import { ApiError, zodBody } from '@hub/http';
-import { isUuid } from '../ids';
+import { zodBody } from '@hub/http';
 import type { CredentialView } from './credential-view';
 import { createCredentialBody, type CreateCredentialBody } from './credentials.schemas';
 import { CredentialsService } from './credentials.service';
@@ -46,7 +45,7 @@ export class CredentialsController {
   }
 
   private async allow(principal: Principal, ws: string, need: Need): Promise<void> {
-    if (!isUuid(ws)) throw ApiError.notFound('Workspace');
+    // require() answers non-UUID, missing and foreign workspaces with the same 404.
     await this.access.require(principal, ws, need);
   }
 }

@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, Public, WorkspaceAccessService } from '@hub/auth';
-import { ApiError, zodBody } from '@hub/http';
-import { isUuid } from '../ids';
+import { zodBody } from '@hub/http';
 import { startOAuthBody, type StartOAuthBody } from './oauth.schemas';
 import { OAuthService } from './oauth.service';
 import { PublicUrl } from './public-url';
@@ -43,7 +42,7 @@ export class OAuthStartController {
     @Body(zodBody(startOAuthBody)) body: StartOAuthBody,
     @Res({ passthrough: true }) res: CookieResponse,
   ): Promise<{ authorizeUrl: string }> {
-    if (!isUuid(ws)) throw ApiError.notFound('Workspace');
+    // require() answers non-UUID, missing and foreign workspaces with the same 404.
     await this.access.require(p, ws, 'write');
     const started = await this.oauth.start(ws, p.userId, provider, body);
     const { name, value, maxAgeSeconds, path } = started.cookie;
