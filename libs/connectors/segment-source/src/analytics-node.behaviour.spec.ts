@@ -86,7 +86,8 @@ describe('@segment/analytics-node 3.1.0 behaviour', () => {
     expect(s.requests.map((r) => r.headers['x-retry-count'])).toEqual([undefined, '1', '2']);
     expect(errors).toEqual([expect.objectContaining({ code: 'delivery_failure' })]);
     expect(s.distinctMessages).toBe(0);
-  });
+    // Its backoff (500 ms minimum, exponential, jittered) can take a few seconds.
+  }, 30_000);
 
   it('never retries a 400', async () => {
     s.failNext(1, { status: 400, body: { message: 'bad' } });
