@@ -5,6 +5,7 @@ import { HubConfigModule, type HubEnv } from '@hub/config';
 import { HostModule } from '@hub/host';
 import { HealthModule, LoggingModule, MetricsModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
+import { ProfilesApiModule } from '@hub/profiles';
 import { DeadLettersApiModule, QueueModule } from '@hub/queue';
 import { CredentialsModule, OAuthModule, VaultModule } from '@hub/vault';
 
@@ -25,6 +26,7 @@ export class AdminAppModule {
         CredentialsModule,
         OAuthModule.forRoot(),
         DeadLettersApiModule,
+        ProfilesApiModule,
         MetricsModule.forRoot(),
         HealthModule.forRoot({ redis: true }),
       ],

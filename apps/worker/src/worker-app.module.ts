@@ -4,6 +4,7 @@ import { HubConfigModule, type HubEnv } from '@hub/config';
 import { HostWorkerModule } from '@hub/host';
 import { HealthModule, LoggingModule, MetricsModule, RedisPolicyModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
+import { ProfilesWorkerModule } from '@hub/profiles';
 import { QueueModule } from '@hub/queue';
 import { VaultModule } from '@hub/vault';
 
@@ -25,6 +26,7 @@ export class WorkerAppModule {
         VaultModule,
         QueueModule.forRoot(),
         HostWorkerModule.forRoot({ connectors }),
+        ProfilesWorkerModule.forRoot(),
         MetricsModule.forRoot(),
         HealthModule.forRoot({ redis: true }),
       ],

@@ -6,3 +6,5 @@ export { InboxDrain, type BatchResult, type DrainResult, type DrainHooks } from 
 export { InboxRelay } from './worker/inbox-relay.service';
 export { InboxRetention } from './worker/inbox-retention.service';
 export { IngestWorkers } from './worker/ingest-workers.service';
+export * from './profiles-api.module';
+export * from './profiles.exception';
