@@ -52,9 +52,19 @@ export class Redactor {
     return out;
   }
 
-  /** Scrubs a thrown error's message in place (it may end up in a dead letter or a log). */
+  /** Scrubs a thrown error's message (and stack, which BullMQ keeps in Redis) in place: it may end up in a dead letter or a log. */
   error<E>(err: E): E {
     if (err instanceof Error) {
+      if (typeof err.stack === 'string') {
+        const stack = this.text(err.stack);
+        if (stack !== err.stack) {
+          try {
+            err.stack = stack;
+          } catch {
+            // A frozen error keeps its stack; its message is still replaced below.
+          }
+        }
+      }
       const clean = this.text(err.message);
       if (clean !== err.message) {
         try {

@@ -3,7 +3,7 @@
 // Prints one JSON line `{"issuer": ...}` once listening.
 //
 // Env: CLIENT_ID, CLIENT_SECRET, REDIRECT_URI; optional
-//   INSTANCE_URL       added to token responses, as Salesforce's `instance_url`
+//   INSTANCE_URL       added to token responses, as Salesforce's `instance_url` ("self": the issuer)
 //   AUTO_LOGIN=1       login ("alice") and consent finish on their own: a test browser only
 //                      follows redirects (otherwise oidc-provider's dev login and consent forms)
 //   ROTATE_REFRESH=1   every refresh issues a new refresh token; reusing an old one revokes the
@@ -21,6 +21,7 @@ let handler = (_req, res) => res.writeHead(503).end();
 const server = createServer((req, res) => handler(req, res));
 server.listen(0, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
+  const instanceUrl = INSTANCE_URL === 'self' ? issuer : INSTANCE_URL;
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -50,7 +51,7 @@ server.listen(0, '127.0.0.1', () => {
       if (grant in counts) counts[grant] += 1;
       if (ctx.body && typeof ctx.body === 'object' && ctx.body.access_token) {
         // Like Salesforce: an extra token field the hub must keep as metadata, and maybe no expiry.
-        const body = { ...ctx.body, ...(INSTANCE_URL ? { instance_url: INSTANCE_URL } : {}) };
+        const body = { ...ctx.body, ...(instanceUrl ? { instance_url: instanceUrl } : {}) };
         if (NO_EXPIRES_IN) delete body.expires_in;
         ctx.body = body;
       }
