@@ -3,6 +3,7 @@ import { AuthModule } from '@hub/auth';
 import { connectors } from '@hub/catalog';
 import { HubConfigModule, type HubEnv } from '@hub/config';
 import { HostModule } from '@hub/host';
+import { IngestModule } from '@hub/ingest';
 import { HealthModule, LoggingModule, MetricsModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { ProfilesApiModule } from '@hub/profiles';
@@ -23,6 +24,7 @@ export class AdminAppModule {
         QueueModule.forRoot(),
         AuthModule,
         HostModule.forRoot({ connectors }),
+        IngestModule.forRoot({ connectors }),
         CredentialsModule,
         OAuthModule.forRoot(),
         DeadLettersApiModule,

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { connectors } from '@hub/catalog';
 import { HubConfigModule, type HubEnv } from '@hub/config';
 import { HostWorkerModule } from '@hub/host';
+import { IngestCoreModule } from '@hub/ingest';
 import { HealthModule, LoggingModule, MetricsModule, RedisPolicyModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { ProfilesWorkerModule } from '@hub/profiles';
@@ -26,6 +27,7 @@ export class WorkerAppModule {
         VaultModule,
         QueueModule.forRoot(),
         HostWorkerModule.forRoot({ connectors }),
+        IngestCoreModule.forRoot({ connectors }),
         ProfilesWorkerModule.forRoot(),
         MetricsModule.forRoot(),
         HealthModule.forRoot({ redis: true }),

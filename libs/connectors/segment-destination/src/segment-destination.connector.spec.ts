@@ -205,11 +205,11 @@ describe('segment-destination connector', () => {
       ['screen', 'screen'],
       ['group', 'group'],
       ['alias', 'alias'],
-    ])('/v1/%s makes a %s call whatever the body says', async (segment, type) => {
+    ])('/v1/%s makes a %s call whatever the body says, without the write key', async (segment, type) => {
       const res = await run('trackingApi', { body: JSON.stringify({ userId: 'u1', type: 'other', writeKey: 'k' }), params: { type: segment } }, { method: 'key', key: 'writeKey' });
       expect(res.status).toBe(200);
       expect(res.headers).toEqual({ 'access-control-allow-origin': '*' });
-      expect(res.emitted).toEqual([{ events: [{ userId: 'u1', type, writeKey: 'k' }], options: { batchLimits: true } }]);
+      expect(res.emitted).toEqual([{ events: [{ userId: 'u1', type }], options: { batchLimits: true } }]);
     });
 
     it('hands a batch and its batch-level context to the host', async () => {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { InstallationEntity } from '@hub/persistence';
 import { PermanentJobError } from '@hub/queue';
 import {
@@ -23,6 +23,7 @@ import {
 import { DataSource } from 'typeorm';
 import { type RegisteredConnector, ConnectorRegistry } from './connector-registry';
 import { connectorLogger, credentialsFor, httpClientFor, raceAbort, Redactor, RunAbortedError, secretValuesOf } from './connector-context';
+import { EVENT_SINK, type EventSink } from './host-extensions';
 import { HostErrorCode, InstallationGoneError } from './host.exception';
 import { InstallationStore } from './installation-store.service';
 
@@ -58,6 +59,7 @@ export class ConnectorRunner {
     private readonly store: InstallationStore,
     private readonly dataSource: DataSource,
     private readonly credentials: CredentialsService,
+    @Optional() @Inject(EVENT_SINK) private readonly sink?: EventSink,
   ) {}
 
   async prepare(workspaceId: string, installationId: string): Promise<PreparedInstallation> {
@@ -167,11 +169,12 @@ export class ConnectorRunner {
         { workspaceId: installation.workspaceId, installationId: installation.id, connectorId: connector.definition.id, runId: run.runId },
         redactor,
       ),
-      // The ingestion pipeline (inbox, normalization, profiles) is a later issue. Until then an
-      // emit fails permanently and visibly: the job is dead-lettered and can be replayed once
-      // the pipeline exists, instead of events being dropped.
-      emit: async () => {
-        throw new ConfigurationError('Emitting events is not supported yet: the ingestion pipeline arrives in a later version of the hub');
+      // Through the same inbox as inbound requests (normalize, commit, enqueue the drain). An app
+      // without the ingestion module fails the emit visibly (dead letter, replayable) instead of
+      // dropping events; a storage failure is retried like any transient error.
+      emit: async (events, options) => {
+        if (!this.sink) throw new ConfigurationError('Emitting events needs the ingestion module (@hub/ingest) in this app');
+        return this.sink.emit({ workspaceId: installation.workspaceId, installationId: installation.id }, events, options);
       },
       signal: run.signal,
     };

@@ -13,3 +13,4 @@ export * from './installations.controller';
 export * from './installations.schemas';
 export * from './installations.service';
 export * from './job-schedules.service';
+export * from './host-extensions';

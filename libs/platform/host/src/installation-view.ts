@@ -1,4 +1,5 @@
 import type { InstallationEntity, InstallationStatus } from '@hub/persistence';
+import type { InboundKeyView } from './host-extensions';
 import { maskedSettings } from './installation-settings';
 
 export interface InstallationView {
@@ -17,6 +18,8 @@ export interface InstallationView {
   lastCheckAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Keys the hub issued for a connector that receives events: masked, except when just created or rotated. */
+  inboundKeys?: InboundKeyView[];
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

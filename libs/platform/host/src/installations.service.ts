@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ApiError } from '@hub/http';
 import { InstallationEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
 import { actionJobName, type ActionJobData, connectorQueueName, QueueRegistry } from '@hub/queue';
@@ -9,6 +9,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { z } from 'zod';
 import { ConnectorRegistry, type RegisteredConnector } from './connector-registry';
+import { enabledStatus, INSTALLATION_EXTENSION, type InstallationExtension } from './host-extensions';
 import { ConnectorRunner, type PreparedInstallation } from './connector-runner.service';
 import { HostErrorCode, InstallationGoneError } from './host.exception';
 import { mergeSettings, splitSettings, validateSettings, withoutMasks } from './installation-settings';
@@ -37,6 +38,7 @@ export class InstallationsService {
     private readonly queues: QueueRegistry,
     private readonly credentials: CredentialsService,
     private readonly audit: AuditService,
+    @Optional() @Inject(INSTALLATION_EXTENSION) private readonly extension?: InstallationExtension,
   ) {}
 
   async list(workspaceId: string, query: { limit?: unknown; cursor?: unknown }): Promise<{ items: InstallationView[]; nextCursor: string | null }> {
@@ -62,7 +64,8 @@ export class InstallationsService {
     }
     const rows = await qb.getMany();
     const names = await this.store.secretNames(workspaceId, rows.slice(0, page.limit).map((r) => r.id));
-    return toPage(rows, page.limit, (row) => toInstallationView(row, this.secretsSet(row, names.get(row.id))));
+    const extra = (await this.extension?.describe(workspaceId, rows.slice(0, page.limit))) ?? new Map<string, Record<string, unknown>>();
+    return toPage(rows, page.limit, (row) => ({ ...toInstallationView(row, this.secretsSet(row, names.get(row.id))), ...extra.get(row.id) }));
   }
 
   async get(workspaceId: string, id: string): Promise<InstallationView> {
@@ -105,16 +108,19 @@ export class InstallationsService {
         .attachCredential(this.runner.prepareValues(row, connector, checked.values), row.credentialId)
         .then((prepared) => this.runner.check(prepared), (err: Error) => ({ ok: false, message: err.message }));
       if (!check.ok) throw ApiError.conflict(HostErrorCode.CheckFailed, `The connection check failed: ${check.message}`);
-      Object.assign(row, { enabled: true, status: 'ok', statusMessage: check.message, lastCheckAt: new Date() });
+      Object.assign(row, { enabled: true, status: enabledStatus(connector, row), statusMessage: check.message, lastCheckAt: new Date() });
     }
+    // What an extension adds to this answer only (inbound keys, shown once).
+    let created: Record<string, unknown> = {};
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(InstallationEntity, row as QueryDeepPartialEntity<InstallationEntity>);
       await this.store.saveSecrets(manager, workspaceId, id, secrets);
+      created = (await this.extension?.onCreate(manager, row, connector)) ?? {};
       if (body.enabled) await this.recordToggle(manager, row, 'installation.enabled', actorUserId);
     });
     if (body.enabled) await this.scheduleOrRevert(connector, row);
     this.logger.log({ msg: 'installation created', workspaceId, installationId: id, connectorId: connector.definition.id, enabled: row.enabled });
-    return this.get(workspaceId, id);
+    return { ...(await this.get(workspaceId, id)), ...created };
   }
 
   async update(workspaceId: string, id: string, body: UpdateInstallationBody, actorUserId: string | null = null): Promise<InstallationView> {
@@ -185,7 +191,7 @@ export class InstallationsService {
       await manager.update(
         InstallationEntity,
         { id, workspaceId },
-        { enabled: true, status: 'ok', statusMessage: result.message, lastCheckAt: () => 'now()' },
+        { enabled: true, status: enabledStatus(connector, locked), statusMessage: result.message, lastCheckAt: () => 'now()' },
       );
       if (!locked.enabled) await this.recordToggle(manager, locked, 'installation.enabled', actorUserId);
     });
@@ -256,7 +262,7 @@ export class InstallationsService {
   }
 
   private async recordCheck(row: InstallationEntity, result: CheckResult): Promise<void> {
-    const status = row.enabled ? (result.ok ? 'ok' : 'needs_attention') : 'disabled';
+    const status = row.enabled ? (result.ok ? enabledStatus(this.registry.find(row.connectorId), row) : 'needs_attention') : 'disabled';
     await this.dataSource.manager.update(
       InstallationEntity,
       { id: row.id, workspaceId: row.workspaceId },
@@ -361,7 +367,8 @@ export class InstallationsService {
 
   private async view(row: InstallationEntity): Promise<InstallationView> {
     const names = await this.store.secretNames(row.workspaceId, [row.id]);
-    return toInstallationView(row, this.secretsSet(row, names.get(row.id)));
+    const extra = await this.extension?.describe(row.workspaceId, [row]);
+    return { ...toInstallationView(row, this.secretsSet(row, names.get(row.id))), ...extra?.get(row.id) };
   }
 
   private secretsSet(row: InstallationEntity, names: string[] | null | undefined): string[] {

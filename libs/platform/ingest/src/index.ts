@@ -1,1 +1,14 @@
-export {};
+export * from './drain-queue';
+export * from './drain-enqueuer.service';
+export * from './inbox-writer.service';
+export * from './ingest.exception';
+export * from './ingest.module';
+export * from './ingest-pool';
+export * from './inbound-keys.service';
+export * from './inbound-key-codec';
+export * from './inbound-routes';
+export * from './inbound-secret-aad';
+export * from './normalize-events';
+export { INBOUND_CACHE_TTL_MS } from './inbound-installations.service';
+export { INBOUND_DEADLINE_MS } from './inbound-edge.service';
+export type { RejectedEventView } from './rejected-events.service';

@@ -52,6 +52,8 @@ export function parseTrackingRequest(endpoint: SegmentType | 'batch', body: unkn
       single: false,
     };
   }
-  // Shallow copy with own data properties only: the path decides the type.
-  return { events: [{ ...body, type: endpoint }], options: { batchLimits: true }, single: true };
+  // A shallow copy of own data properties: the path decides the type, and the write key is auth,
+  // not event data (it must not reach rejected_events with the event).
+  const { writeKey: _writeKey, ...event } = body;
+  return { events: [{ ...event, type: endpoint }], options: { batchLimits: true }, single: true };
 }

@@ -3,6 +3,7 @@ import { CredentialsAndAudit1764300000000 } from './1764300000000-credentials-an
 import { OAuthStates1764300000001 } from './1764300000001-oauth-states';
 import { CredentialRefresh1764300000002 } from './1764300000002-credential-refresh';
 import { IngestInbox1764400000000 } from './1764400000000-ingest-inbox';
+import { InboundKeys1764400000001 } from './1764400000001-inbound-keys';
 import { Profiles1764410000000 } from './1764410000000-profiles';
 
 /** Every migration, in order. A new migration is a new file here, never an edit of an old one. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   OAuthStates1764300000001,
   CredentialRefresh1764300000002,
   IngestInbox1764400000000,
+  InboundKeys1764400000001,
   Profiles1764410000000,
 ];
