@@ -118,8 +118,21 @@ describe('rotateKeys (real PostgreSQL)', () => {
       const opened = onlyK2.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, oauthStateAad(row.workspace_id, row.id));
       expect(opened.toString()).toBe(`verifier-${row.id}`);
     }
-    // Nothing left to do: a second run is a no-op.
+    // Nothing left to do: a second run is a no-op, and records nothing.
     expect((await rotateKeys(ds, boxOf(`${K2},${K1}`))).rekeyed).toEqual({ installationSecrets: 0, credentials: 0, oauthStates: 0 });
+    // The workspace's owners see the rotation in its audit log: counts and the key id, never a key.
+    const audit = (await ds.query(`SELECT actor_user_id, target_type, target_id, details FROM audit_events WHERE workspace_id = $1 AND action = 'vault.keys_rotated'`, [
+      ws,
+    ])) as { actor_user_id: string | null; target_type: string; target_id: string; details: Record<string, unknown> }[];
+    expect(audit).toEqual([
+      {
+        actor_user_id: null,
+        target_type: 'keyring',
+        target_id: 'k2',
+        details: { activeKeyId: 'k2', rekeyed: { installationSecrets: 7, credentials: 5, oauthStates: 2 } },
+      },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(key(22));
   });
 
   it('skips a row the running hub holds locked instead of waiting, and reports it as remaining', async () => {
