@@ -115,12 +115,13 @@ export class InboundKeysService {
         workspaceId,
       ]);
       if (locked.length === 0) return undefined;
-      const previous: { prefix: string; expires_at: Date; key_hash: Buffer | null }[] = await manager.query(
+      // TypeORM answers an UPDATE ... RETURNING as [rows, affected].
+      const [previous] = (await manager.query(
         `UPDATE inbound_keys SET expires_at = now() + make_interval(secs => $4)
           WHERE installation_id = $1 AND workspace_id = $2 AND name = $3 AND expires_at IS NULL
         RETURNING prefix, expires_at, key_hash`,
         [installationId, workspaceId, name, graceSeconds],
-      );
+      )) as [{ prefix: string; expires_at: Date; key_hash: Buffer | null }[], number];
       // Keys whose grace ended are of no use to anyone: keep the table to live keys.
       await manager.query(`DELETE FROM inbound_keys WHERE installation_id = $1 AND workspace_id = $2 AND expires_at < now()`, [
         installationId,
