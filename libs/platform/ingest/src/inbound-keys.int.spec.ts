@@ -1,4 +1,4 @@
-import { segmentSignature } from '@hub/connector-segment-destination';
+import { createHmac } from 'node:crypto';
 import {
   basic,
   inboxRows,
@@ -10,6 +10,9 @@ import {
   tenant,
   type Tenant,
 } from '../test/ingest-test-app';
+
+/** Segment's Webhooks signature: hex HMAC-SHA1 of the body with the shared secret. */
+const segmentSignature = (secret: string, body: string) => createHmac('sha1', secret).update(body).digest('hex');
 
 const identify = (id: string) => ({ type: 'identify', userId: `u-${id}`, messageId: `m-${id}`, traits: { email: `${id}@example.com` } });
 
