@@ -101,7 +101,13 @@ export function loadOAuthProviders(env: OAuthEnv, publicUrl: string): Map<string
               : field === 'tokenUrl'
                 ? `${prefix}_TOKEN_URL`
                 : `${data.id}.${field}`;
-        problems.push(`${variable}: ${issue.message}`);
+        const message =
+          field === 'clientSecret'
+            ? `is required when ${prefix}_CLIENT_ID is set`
+            : field === 'authorizationUrl' || field === 'tokenUrl'
+              ? `must be an http(s) URL of the provider (required when ${prefix}_CLIENT_ID is set)`
+              : issue.message;
+        problems.push(`${variable}: ${message}`);
       }
       continue;
     }
