@@ -7,6 +7,7 @@ import { DrainEnqueuer } from './drain-enqueuer.service';
 import { InboundLimitError, InboxUnavailableError } from './ingest.exception';
 import { INGEST_POOL } from './ingest-pool';
 import { normalizeEvents, reasonOf, type NormalizedEvents, type RejectedRow } from './normalize-events';
+import { toPostgresJson } from './postgres-json';
 
 export interface EmitTarget {
   workspaceId: string;
@@ -89,8 +90,8 @@ export class InboxWriter implements EventSink {
         target.installationId,
         receivedAt.toISOString(),
         accepted.length,
-        JSON.stringify(accepted),
-        rejectedJson(rejected),
+        toPostgresJson(JSON.stringify(accepted)),
+        toPostgresJson(rejectedJson(rejected)),
       ]);
     } catch (err) {
       throw new InboxUnavailableError(err);

@@ -102,7 +102,7 @@ export const basic = (key: string): string => `Basic ${Buffer.from(`${key}:`).to
 
 /** The inbox rows of an installation, oldest first. */
 export async function inboxRows(t: IngestTestApp, installationId: string): Promise<{ id: string; event_count: number; events: Record<string, unknown>[] }[]> {
-  return t.db.query(`SELECT id::text, event_count, events FROM inbox WHERE installation_id = $1 ORDER BY id`, [installationId]);
+  return t.db.query(`SELECT id::text, event_count, events FROM inbox WHERE installation_id = $1 ORDER BY inbox.id`, [installationId]);
 }
 
 export async function rejectedRows(
