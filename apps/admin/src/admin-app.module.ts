@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@hub/auth';
 import { connectors } from '@hub/catalog';
 import { HubConfigModule, type HubEnv } from '@hub/config';
+import { DeliveryModule } from '@hub/delivery';
 import { HostModule } from '@hub/host';
 import { IngestModule } from '@hub/ingest';
 import { HealthModule, LoggingModule, MetricsModule } from '@hub/observability';
@@ -29,6 +30,7 @@ export class AdminAppModule {
         OAuthModule.forRoot(),
         DeadLettersApiModule,
         ProfilesApiModule,
+        DeliveryModule.forRoot(),
         MetricsModule.forRoot(),
         HealthModule.forRoot({ redis: true }),
       ],

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { connectors } from '@hub/catalog';
 import { HubConfigModule, type HubEnv } from '@hub/config';
+import { DeliveryWorkerModule } from '@hub/delivery';
 import { HostWorkerModule } from '@hub/host';
 import { IngestCoreModule } from '@hub/ingest';
 import { HealthModule, LoggingModule, MetricsModule, RedisPolicyModule } from '@hub/observability';
@@ -29,6 +30,7 @@ export class WorkerAppModule {
         HostWorkerModule.forRoot({ connectors }),
         IngestCoreModule.forRoot({ connectors }),
         ProfilesWorkerModule.forRoot(),
+        DeliveryWorkerModule.forRoot(),
         MetricsModule.forRoot(),
         HealthModule.forRoot({ redis: true }),
       ],

@@ -1,1 +1,13 @@
-export {};
+export * from './api/deliveries.controller';
+export * from './api/deliveries-query.service';
+export * from './delivery-queue';
+export * from './delivery.exception';
+export * from './delivery.module';
+export * from './flush/delivery-relay.service';
+export * from './flush/delivery-workers.service';
+export * from './flush/flush.processor';
+export * from './flush/row-outcomes';
+export * from './ledger/delivery-recorder.service';
+export * from './ledger/delivery-row';
+export * from './ledger/delivery-store.service';
+export * from './ledger/message-id';

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { HUB_CONFIG, type HubEnv } from '@hub/config';
 import type { InstallationEntity } from '@hub/persistence';
 import { PermanentJobError } from '@hub/queue';
 import {
@@ -26,6 +27,7 @@ import { connectorLogger, credentialsFor, httpClientFor, raceAbort, Redactor, Ru
 import { EVENT_SINK, type EventSink } from './host-extensions';
 import { HostErrorCode, InstallationGoneError } from './host.exception';
 import { InstallationStore } from './installation-store.service';
+import { gateProblems } from './settings-gates';
 
 export const CHECK_TIMEOUT_MS = 15_000;
 
@@ -59,6 +61,7 @@ export class ConnectorRunner {
     private readonly store: InstallationStore,
     private readonly dataSource: DataSource,
     private readonly credentials: CredentialsService,
+    @Optional() @Inject(HUB_CONFIG) private readonly config?: HubEnv,
     @Optional() @Inject(EVENT_SINK) private readonly sink?: EventSink,
   ) {}
 
@@ -139,6 +142,9 @@ export class ConnectorRunner {
         `The installation's settings are not valid for ${connector.definition.name} ${connector.definition.version}: ${redactor.text(fields)}`,
       );
     }
+    // A gated setting saved while its hub variable was on must not be used once it is off.
+    const gated = gateProblems(connector.definition.settings, values, this.config ?? {});
+    if (gated.length) throw new ConfigurationError(gated.map((g) => `${g.path} ${g.message}`).join('; '));
     return { installation, connector, settings: parsed.data as Record<string, unknown>, redactor };
   }
 

@@ -56,6 +56,9 @@ export class HostModule {
   static forRoot(options: HostModuleOptions): DynamicModule {
     return {
       module: HostModule,
+      // Global: the host is one per app, and modules that plug into it (the delivery ledger)
+      // need its registry and runner without importing the dynamic module a second time.
+      global: true,
       imports: [entities],
       controllers: [CatalogController, InstallationsController],
       providers: [...coreProviders(options), InstallationsService],
@@ -73,9 +76,10 @@ export class HostWorkerModule {
   static forRoot(options: HostModuleOptions): DynamicModule {
     return {
       module: HostWorkerModule,
+      global: true,
       imports: [entities],
       providers: [...coreProviders(options), ConnectorJobsProcessor, ConnectorWorkers],
-      exports: [ConnectorRegistry, ConnectorWorkers],
+      exports: [ConnectorRegistry, ConnectorRunner, ConnectorWorkers],
     };
   }
 }

@@ -1,3 +1,4 @@
+export * from './action-dispatch';
 export * from './catalog.controller';
 export * from './connector-context';
 export * from './connector-jobs.processor';
@@ -13,4 +14,5 @@ export * from './installations.controller';
 export * from './installations.schemas';
 export * from './installations.service';
 export * from './job-schedules.service';
+export * from './settings-gates';
 export * from './host-extensions';

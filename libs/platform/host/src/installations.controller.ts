@@ -93,7 +93,7 @@ export class InstallationsController {
     @Param('id') id: string,
     @Param('action') action: string,
     @Body(zodBody(invokeActionBody)) body: InvokeActionBody,
-  ): Promise<{ jobId: string }> {
+  ): Promise<{ jobId: string } | { deliveryId: string }> {
     await this.allow(p, ws, 'write');
     return this.installations.invokeAction(ws, id, action, body);
   }

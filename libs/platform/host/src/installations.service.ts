@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { HUB_CONFIG, type HubEnv } from '@hub/config';
 import { ApiError } from '@hub/http';
 import { InstallationEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
 import { actionJobName, type ActionJobData, connectorQueueName, QueueRegistry } from '@hub/queue';
@@ -8,6 +9,7 @@ import { AuditService, CredentialIntegrityError, CredentialsService } from '@hub
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { z } from 'zod';
+import { ACTION_DISPATCHER, type ActionDispatcher } from './action-dispatch';
 import { ConnectorRegistry, type RegisteredConnector } from './connector-registry';
 import { enabledStatus, INSTALLATION_EXTENSION, type InstallationExtension } from './host-extensions';
 import { ConnectorRunner, type PreparedInstallation } from './connector-runner.service';
@@ -17,6 +19,7 @@ import { InstallationStore } from './installation-store.service';
 import { toInstallationView, type InstallationView } from './installation-view';
 import type { CreateInstallationBody, InvokeActionBody, UpdateInstallationBody } from './installations.schemas';
 import { JobSchedules } from './job-schedules.service';
+import { gateProblems } from './settings-gates';
 import { isUuid } from './ids';
 
 const notFound = () => ApiError.notFound('Installation', HostErrorCode.InstallationNotFound);
@@ -38,6 +41,8 @@ export class InstallationsService {
     private readonly queues: QueueRegistry,
     private readonly credentials: CredentialsService,
     private readonly audit: AuditService,
+    @Inject(HUB_CONFIG) private readonly config: HubEnv,
+    @Optional() @Inject(ACTION_DISPATCHER) private readonly dispatcher?: ActionDispatcher,
     @Optional() @Inject(INSTALLATION_EXTENSION) private readonly extension?: InstallationExtension,
   ) {}
 
@@ -84,6 +89,8 @@ export class InstallationsService {
     await this.checkCredential(workspaceId, body.credentialId, connector);
     const checked = validateSettings(connector.definition.settings, withoutMasks(body.settings ?? {}, connector.secretKeys));
     if (!checked.ok) throw ApiError.validation(checked.fields, 'Settings');
+    const gated = gateProblems(connector.definition.settings, checked.values, this.config);
+    if (gated.length) throw ApiError.validation(gated, 'Settings');
     const { plain, secrets } = splitSettings(connector.definition.settings, checked.values);
 
     const id = randomUUID();
@@ -139,6 +146,8 @@ export class InstallationsService {
         const merged = mergeSettings(stored, body.settings, connector.secretKeys);
         const checked = validateSettings(connector.definition.settings, merged);
         if (!checked.ok) throw ApiError.validation(checked.fields, 'Settings');
+        const gated = gateProblems(connector.definition.settings, checked.values, this.config);
+        if (gated.length) throw ApiError.validation(gated, 'Settings');
         const { plain, secrets } = splitSettings(connector.definition.settings, checked.values);
         changes.settings = plain;
         changes.connectorVersion = connector.definition.version;
@@ -226,7 +235,7 @@ export class InstallationsService {
    * not secrets or settings: the worker loads those itself). The deliveries ledger of API.md
    * (`202 {deliveryId}`) is a later issue; until then the answer is the queue's job id.
    */
-  async invokeAction(workspaceId: string, id: string, actionKey: string, body: InvokeActionBody): Promise<{ jobId: string }> {
+  async invokeAction(workspaceId: string, id: string, actionKey: string, body: InvokeActionBody): Promise<{ jobId: string } | { deliveryId: string }> {
     const row = await this.load(workspaceId, id);
     const connector = this.connectorOf(row);
     const actions = connector.definition.actions ?? {};
@@ -244,6 +253,8 @@ export class InstallationsService {
         'Action input',
       );
     }
+    // The delivery ledger, when the app has it, records the call and answers its delivery id.
+    if (this.dispatcher) return this.dispatcher.dispatch({ workspaceId, installationId: id, connector, actionKey, action, input: body.input });
     const data: ActionJobData = { workspaceId, installationId: id, actionKey, input: body.input };
     const jobId = await this.queues.add(connector.queueName, actionJobName(actionKey), { ...data });
     return { jobId };

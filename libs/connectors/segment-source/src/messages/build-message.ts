@@ -16,7 +16,7 @@ export type AnalyticsCall =
  * Node version, `integrations`, a `timestamp`), with room to spare: the byte size of our own
  * JSON plus this is an upper bound of the event's bytes on the wire.
  */
-export const LIBRARY_OVERHEAD_BYTES = 320;
+export const LIBRARY_OVERHEAD_BYTES = 224;
 
 const defined = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

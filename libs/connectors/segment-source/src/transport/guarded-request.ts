@@ -1,4 +1,5 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { checkLiteralHost, pinnedLookup } from './address-policy';
 
@@ -61,8 +62,15 @@ export function assertSameOrigin(url: URL, target: TransportTarget): void {
   }
 }
 
+// A run's signal is shared by every request of its batch (one abort listener each).
+const widened = new WeakSet<AbortSignal>();
+
 export function guardedRequest(target: TransportTarget, req: GuardedRequest): Promise<GuardedResponse> {
   assertSameOrigin(req.url, target);
+  if (req.signal && !widened.has(req.signal)) {
+    setMaxListeners(256, req.signal);
+    widened.add(req.signal);
+  }
   checkLiteralHost(req.url.hostname, target.custom);
   const secure = req.url.protocol === 'https:';
   const send = secure ? httpsRequest : httpRequest;

@@ -1,0 +1,33 @@
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The delivery queue scheme. Payloads carry ids only (never an input, a setting or the write
+ * key): the rows and their inputs live in Postgres.
+ *
+ * - `flush` `{workspaceId, installationId}`: sends the installation's queued deliveries. One per
+ *   installation at a time (`deduplication: flush:<installationId>`); the processor releases the
+ *   key before its last look at the table, so rows committed meanwhile always get a flush.
+ * - `redeliver` `{workspaceId, installationId, deliveryIds}`: what a dead letter of the ledger
+ *   replays (the existing dead-letters API): the rows go back to `queued` and are flushed.
+ * - `relay-deliveries`: a job scheduler that re-enqueues flushes for rows left queued (Redis lost
+ *   a job, a worker died mid-flush, an installation was re-enabled).
+ */
+export const DELIVERY_QUEUE = 'delivery';
+export const FLUSH_JOB = 'flush';
+export const REDELIVER_JOB = 'redeliver';
+export const RELAY_DELIVERIES_JOB = 'relay-deliveries';
+
+export const flushDeduplicationId = (installationId: string) => `flush:${installationId}`;
+
+export interface FlushJobData {
+  workspaceId: string;
+  installationId: string;
+}
+
+export interface RedeliverJobData extends FlushJobData {
+  deliveryIds: string[];
+}
+
+export const flushJobOptions = (installationId: string): JobsOptions => ({
+  deduplication: { id: flushDeduplicationId(installationId) },
+});

@@ -1,0 +1,273 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HUB_CONFIG, type HubEnv } from '@hub/config';
+import { ConnectorRunner, InstallationGoneError, raceAbort, type PreparedInstallation } from '@hub/host';
+import { DeadLettersService, failureReason, isShutdownAbort, returnToQueue, settleFailedAttempt, type AttemptState } from '@hub/queue';
+import { type BatchItemResult, ValidationError, zodFieldErrors } from '@hub/sdk';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { z } from 'zod';
+import { DELIVERY_QUEUE, REDELIVER_JOB, type RedeliverJobData } from '../delivery-queue';
+import { DeliveryErrorCode } from '../delivery.exception';
+import { type ClaimedDelivery, DeliveryStore } from '../ledger/delivery-store.service';
+import { type LaneOutcome, sortOutcomes } from './row-outcomes';
+
+/** Rows and input bytes one lane claims per transaction: a few full requests' worth. */
+export const LANE_MAX_ROWS = 2500;
+export const LANE_MAX_BYTES = 4 * 1024 * 1024;
+const CLAIM_CHUNK = 500;
+
+const flushData = z.object({ workspaceId: z.uuid(), installationId: z.uuid(), deliveryIds: z.array(z.uuid()).max(10_000).optional() });
+
+export interface FlushResult {
+  sent: number;
+  failed: number;
+  dead: number;
+  skipped?: string;
+}
+
+interface FlushRun {
+  job: Job;
+  prepared: PreparedInstallation;
+  signal: AbortSignal;
+  attempt: AttemptState;
+  result: FlushResult;
+  retryErrors: unknown[];
+  installationError?: unknown;
+  stop: boolean;
+}
+
+/**
+ * Sends an installation's queued deliveries (`flush`, `redeliver`). Lanes (HUB_DELIVERY_LANES)
+ * run side by side, each looping: open a transaction, claim up to 2,500 rows / 4 MB of input
+ * with `FOR UPDATE SKIP LOCKED`, hand them to the connector's `performBatch` (which packs them
+ * into requests by bytes), record each row's outcome, commit. Memory is bounded by lanes x one
+ * claim, whatever the backlog: the backlog stays in Postgres.
+ *
+ * The row locks are the claim: a SIGKILLed worker's connection drops, Postgres releases its
+ * locks, and the rows (not marked sent) are claimed again by the next flush, with the messageIds
+ * stored in their inputs, so a repeat is one Segment dedupes.
+ */
+@Injectable()
+export class FlushProcessor {
+  private readonly logger = new Logger('DeliveryFlush');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: DeliveryStore,
+    private readonly runner: ConnectorRunner,
+    private readonly deadLetters: DeadLettersService,
+    @Inject(HUB_CONFIG) private readonly config: HubEnv,
+  ) {}
+
+  async process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<FlushResult> {
+    const parsed = flushData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`Invalid ${job.name} payload: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    const { workspaceId, installationId } = parsed.data;
+    if (job.name === REDELIVER_JOB) {
+      const requeued = await this.store.requeue(workspaceId, installationId, (parsed.data as RedeliverJobData).deliveryIds ?? []);
+      this.logger.log({ msg: 'dead deliveries requeued for a replay', workspaceId, installationId, requeued });
+    }
+
+    let prepared: PreparedInstallation;
+    try {
+      prepared = await this.runner.prepare(workspaceId, installationId);
+    } catch (err) {
+      if (err instanceof InstallationGoneError) return { sent: 0, failed: 0, dead: 0, skipped: 'installation deleted' };
+      // Settings that no longer validate, unreadable secrets, a gated endpoint turned off: the
+      // rows wait (queued) while the installation needs attention; fixing it and passing a
+      // check lets the relay flush them.
+      await this.flag(workspaceId, installationId, err);
+      return { sent: 0, failed: 0, dead: 0, skipped: failureReason(err) };
+    }
+    if (!prepared.installation.enabled) return { sent: 0, failed: 0, dead: 0, skipped: 'installation disabled' };
+
+    const run: FlushRun = {
+      job,
+      prepared,
+      signal: signal ?? new AbortController().signal,
+      attempt: { attemptsMade: job.attemptsMade, attemptsStarted: job.attemptsStarted, maxAttempts: job.opts.attempts ?? 1 },
+      result: { sent: 0, failed: 0, dead: 0 },
+      retryErrors: [],
+      stop: false,
+    };
+    try {
+      await this.runLanes(run);
+      if (!run.stop) {
+        // Rows committed from now on enqueue a new flush; rows committed before are seen by this
+        // last pass. Either way none is left waiting for the relay.
+        await job.removeDeduplicationKey().catch(() => false);
+        await this.runLanes(run);
+      }
+    } catch (err) {
+      if (isShutdownAbort(signal)) return returnToQueue(job, token);
+      throw err;
+    }
+    if (isShutdownAbort(signal)) return returnToQueue(job, token);
+    if (run.installationError) await this.flag(workspaceId, installationId, run.installationError);
+    if (run.retryErrors.length) {
+      const rateLimited = run.retryErrors.find((e) => (e as { retry?: string }).retry === 'after');
+      this.logger.warn({ msg: 'flush failed; will retry', workspaceId, installationId, attempt: job.attemptsMade + 1, ...run.result, error: failureReason(rateLimited ?? run.retryErrors[0]) });
+      // Retry or delay only: rows due to die were dead-lettered by the lane, so no second dead letter here.
+      return settleFailedAttempt(job, token, rateLimited ?? run.retryErrors[0], this.deadLetters);
+    }
+    if (run.result.sent || run.result.dead) this.logger.log({ msg: 'flush done', workspaceId, installationId, ...run.result });
+    return run.result;
+  }
+
+  private async runLanes(run: FlushRun): Promise<void> {
+    const lanes = Math.max(1, this.config.HUB_DELIVERY_LANES);
+    await Promise.all(Array.from({ length: lanes }, () => this.lane(run)));
+  }
+
+  private async lane(run: FlushRun): Promise<void> {
+    const { workspaceId, id: installationId } = run.prepared.installation;
+    while (!run.stop && !run.signal.aborted) {
+      const qr = this.dataSource.createQueryRunner();
+      await qr.connect();
+      let committed = false;
+      try {
+        await qr.startTransaction();
+        // A send hangs at most ~20 s; past this, Postgres ends the session and the rows are free again.
+        await qr.query(`SET LOCAL idle_in_transaction_session_timeout = '300s'`);
+        const claimed = await this.claim(qr, workspaceId, installationId);
+        if (claimed.length === 0) {
+          await qr.commitTransaction();
+          committed = true;
+          return;
+        }
+        const results = await this.send(run, claimed);
+        const outcome = sortOutcomes(claimed, results, run.attempt);
+        await this.record(qr, run, claimed, outcome);
+        await qr.commitTransaction();
+        committed = true;
+        run.result.sent += outcome.sent.length;
+        run.result.failed += [...outcome.failed.values()].reduce((n, ids) => n + ids.length, 0);
+        run.result.dead += [...outcome.dead.values()].reduce((n, g) => n + g.ids.length, 0);
+        if (outcome.retryError !== undefined) run.retryErrors.push(outcome.retryError);
+        if (outcome.installationError !== undefined) run.installationError ??= outcome.installationError;
+        // Segment is failing: stop claiming; the job's retry (or delay) takes the rest.
+        if (outcome.retryError !== undefined || outcome.installationError !== undefined) run.stop = true;
+      } catch (err) {
+        run.stop = true;
+        if (!committed) await qr.rollbackTransaction().catch(() => undefined);
+        throw err;
+      } finally {
+        await qr.release();
+      }
+    }
+  }
+
+  private async claim(qr: QueryRunner, workspaceId: string, installationId: string): Promise<ClaimedDelivery[]> {
+    const claimed: ClaimedDelivery[] = [];
+    let bytes = 0;
+    while (claimed.length < LANE_MAX_ROWS && bytes < LANE_MAX_BYTES) {
+      const last = claimed.at(-1)?.seq ?? '0';
+      const rows = await this.store.claim(qr, workspaceId, installationId, Math.min(CLAIM_CHUNK, LANE_MAX_ROWS - claimed.length), last);
+      for (const row of rows) bytes += row.inputBytes;
+      claimed.push(...rows);
+      if (rows.length < CLAIM_CHUNK) break;
+    }
+    return claimed;
+  }
+
+  /** One result per claimed row, in order: grouped by action, validated, sent through the connector. */
+  private async send(run: FlushRun, rows: ClaimedDelivery[]): Promise<BatchItemResult<unknown>[]> {
+    const { prepared } = run;
+    const results: BatchItemResult<unknown>[] = new Array(rows.length);
+    const groups = new Map<string, number[]>();
+    rows.forEach((row, i) => groups.set(row.action, [...(groups.get(row.action) ?? []), i]));
+    const ctx = this.runner.context(prepared, { runId: `${DELIVERY_QUEUE}/${run.job.id}`, signal: run.signal });
+    for (const [actionKey, indexes] of groups) {
+      const actions = prepared.connector.definition.actions ?? {};
+      const action = Object.hasOwn(actions, actionKey) ? actions[actionKey] : undefined;
+      if (!action) {
+        const error = new ValidationError(`${prepared.connector.definition.name} ${prepared.connector.definition.version} has no action "${actionKey}"`);
+        for (const i of indexes) results[i] = { ok: false, error };
+        continue;
+      }
+      const valid: number[] = [];
+      const inputs: unknown[] = [];
+      for (const i of indexes) {
+        const parsed = action.input.safeParse(rows[i].input);
+        if (parsed.success) {
+          valid.push(i);
+          inputs.push(parsed.data);
+        } else {
+          results[i] = { ok: false, error: new ValidationError(`Input of action "${actionKey}" is invalid`, zodFieldErrors(parsed.error)) };
+        }
+      }
+      if (valid.length === 0) continue;
+      let out: BatchItemResult<unknown>[];
+      try {
+        out = await raceAbort(this.perform(action, ctx, inputs), run.signal);
+      } catch (err) {
+        if (run.signal.aborted) throw err;
+        const error = prepared.redactor.error(err) as Error;
+        out = inputs.map(() => ({ ok: false, error }));
+      }
+      if (out.length !== valid.length) {
+        throw new Error(`performBatch of "${actionKey}" returned ${out.length} results for ${valid.length} inputs`);
+      }
+      valid.forEach((rowIndex, k) => {
+        const r = out[k];
+        results[rowIndex] = r.ok ? r : { ok: false, error: prepared.redactor.error(r.error) };
+      });
+    }
+    return results;
+  }
+
+  private async perform(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    action: { perform: (ctx: any, input: any) => Promise<unknown>; performBatch?: (ctx: any, inputs: any[]) => Promise<BatchItemResult<unknown>[]> },
+    ctx: unknown,
+    inputs: unknown[],
+  ): Promise<BatchItemResult<unknown>[]> {
+    if (action.performBatch) return action.performBatch(ctx, inputs);
+    const out: BatchItemResult<unknown>[] = [];
+    for (const input of inputs) {
+      try {
+        out.push({ ok: true, output: await action.perform(ctx, input) });
+      } catch (error) {
+        out.push({ ok: false, error: error as Error });
+      }
+    }
+    return out;
+  }
+
+  /** Marks rows and writes the dead letters in the lane's transaction: both or neither. */
+  private async record(qr: QueryRunner, run: FlushRun, claimed: ClaimedDelivery[], outcome: LaneOutcome): Promise<void> {
+    const { workspaceId, id: installationId } = run.prepared.installation;
+    await this.store.markSent(qr, workspaceId, outcome.sent);
+    for (const [reason, ids] of outcome.failed) await this.store.markUnsent(qr, workspaceId, ids, 'failed', reason);
+    const attemptsOf = new Map(claimed.map((c) => [c.id, c.attempts + 1]));
+    for (const group of outcome.dead.values()) {
+      await this.store.markUnsent(qr, workspaceId, group.ids, 'dead', group.reason);
+      const payload: RedeliverJobData = { workspaceId, installationId, deliveryIds: group.ids };
+      await qr.query(
+        `INSERT INTO dead_letters (workspace_id, installation_id, queue, job_name, payload, error_code, reason, attempts)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)`,
+        [
+          workspaceId,
+          installationId,
+          DELIVERY_QUEUE,
+          REDELIVER_JOB,
+          JSON.stringify(payload),
+          group.code === 'VALIDATION_FAILED' ? DeliveryErrorCode.InvalidInput : group.code,
+          `${group.ids.length} ${group.ids.length === 1 ? 'delivery' : 'deliveries'}: ${group.reason}`.slice(0, 2000),
+          Math.max(...group.ids.map((id) => attemptsOf.get(id) ?? 1)),
+        ],
+      );
+    }
+  }
+
+  /** Auth or configuration trouble is the installation's, not one message's: the admin sees it. */
+  private async flag(workspaceId: string, installationId: string, err: unknown): Promise<void> {
+    await this.dataSource
+      .query(`UPDATE installations SET status = 'needs_attention', status_message = $3, updated_at = now() WHERE id = $1 AND workspace_id = $2 AND enabled`, [
+        installationId,
+        workspaceId,
+        failureReason(err).slice(0, 1000),
+      ])
+      .catch((e: Error) => this.logger.warn({ msg: 'could not flag installation', installationId, err: e.message }));
+  }
+}
