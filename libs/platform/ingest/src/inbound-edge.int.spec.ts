@@ -67,6 +67,20 @@ describe('inbound edge (real PostgreSQL and Redis)', () => {
     expect(stored).not.toContain(seg.writeKey.slice(12));
   });
 
+  it('keeps waiting_for_first_message / receiving through enable, check and disable (the drain flips it)', async () => {
+    const seg2 = await segmentInstallation(t, a, false);
+    const base = `/api/v1/workspaces/${a.ws}/installations/${seg2.id}`;
+    const enabled = await t.http().post(`${base}/enable`).set('authorization', a.auth).expect(200);
+    expect(enabled.body.status).toBe('waiting_for_first_message');
+    // What the drain does after the first events (H3's worker, TEAM.md contract 7).
+    await t.db.query(`UPDATE installations SET status = 'receiving', last_event_at = now() WHERE id = $1`, [seg2.id]);
+    const checked = await t.http().post(`${base}/check`).set('authorization', a.auth).expect(200);
+    expect(checked.body.ok).toBe(true);
+    expect((await t.http().get(base).set('authorization', a.auth)).body.status).toBe('receiving');
+    await t.http().post(`${base}/disable`).set('authorization', a.auth).expect(200);
+    expect((await t.http().post(`${base}/enable`).set('authorization', a.auth).expect(200)).body.status).toBe('receiving');
+  });
+
   it('commits a partner delivery with the headers Segment sends, then enqueues the drain', async () => {
     const res = await t.http().post('/hooks/segment').set(SEGMENT_HEADERS(seg.apiKey)).send(track(1));
     expect(res.status).toBe(200);

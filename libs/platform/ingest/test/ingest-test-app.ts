@@ -44,11 +44,11 @@ export interface SegmentInstallation {
  * `ingestDatabaseUrl` points only the ingest pool elsewhere (a proxy the test can cut).
  */
 export async function startIngestApp(
-  options: { ingestDatabaseUrl?: string; connectors?: ConnectorDefinition[] } = {},
+  options: { ingestDatabaseUrl?: string; connectors?: ConnectorDefinition[]; env?: Record<string, string> } = {},
 ): Promise<IngestTestApp> {
   const url = process.env.DATABASE_URL as string;
   await runMigrations(url);
-  const config = loadConfig({ ...process.env, DATABASE_URL: url });
+  const config = loadConfig({ ...process.env, DATABASE_URL: url, ...options.env });
   const connectors = options.connectors ?? [segmentDestinationConnector];
   @Module({
     imports: [
