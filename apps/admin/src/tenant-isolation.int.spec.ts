@@ -120,5 +120,5 @@ describe('tenant isolation across every workspace route (real PostgreSQL and Red
     }
     expect(checked).toBeGreaterThanOrEqual(20);
     expect(await snapshot()).toEqual(before);
-  });
+  }, 60_000);
 });

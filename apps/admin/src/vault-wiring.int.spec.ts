@@ -14,6 +14,8 @@ import { AdminAppModule } from './admin-app.module';
 const uniq = () => Math.random().toString(36).slice(2, 10);
 const PASSWORD = 'vault wiring password';
 const CANARY = `canary-${uniq()}${uniq()}`;
+// Password hashing, processes and a real authorization server: slow on a loaded 2-core runner.
+jest.setTimeout(60_000);
 
 describe('vault in the admin app (real auth, PostgreSQL, Redis)', () => {
   let app: INestApplication;

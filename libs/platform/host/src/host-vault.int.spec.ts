@@ -42,6 +42,8 @@ const CANARY = `canary-${randomUUID()}`;
 const canary = (what: string) => `${CANARY}-${what}`;
 const CLIENT_SECRET = canary('client-secret');
 const PUBLIC_URL = 'http://hub.test';
+// Password hashing, processes and a real authorization server: slow on a loaded 2-core runner.
+jest.setTimeout(60_000);
 
 const seen = { whoami: [] as { status: number; sub?: string }[], keys: [] as string[] };
 

@@ -78,6 +78,8 @@ async function createApp(config: HubEnv): Promise<INestApplication> {
 }
 
 const OWNER = randomUUID();
+// A loaded 2-core runner is slow; the jest project's testTimeout does not reach here.
+jest.setTimeout(30_000);
 const ADMIN = randomUUID();
 const VIEWER = randomUUID();
 const OUTSIDER = randomUUID();

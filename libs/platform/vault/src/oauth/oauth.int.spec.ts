@@ -65,6 +65,8 @@ class HeaderGuard implements CanActivate {
 class TestAuthModule {}
 
 const PUBLIC_URL = 'http://hub.test';
+// A loaded 2-core runner is slow; the jest project's testTimeout does not reach here.
+jest.setTimeout(30_000);
 const CALLBACK = `${PUBLIC_URL}/oauth/generic/callback`;
 const CLIENT_SECRET = `client-secret-${randomUUID()}`;
 const INSTANCE_URL = 'https://na1.example.test';

@@ -66,6 +66,8 @@ class TestAuthModule {}
 const PUBLIC_URL = 'http://hub.test';
 const CALLBACK = `${PUBLIC_URL}/oauth/generic/callback`;
 const CLIENT_SECRET = `client-secret-${randomUUID()}`;
+// Password hashing, processes and a real authorization server: slow on a loaded 2-core runner.
+jest.setTimeout(60_000);
 
 describe('token refresh against oidc-provider (single-flight across connections, rotation, invalid_grant)', () => {
   let oidc: OidcServer;

@@ -12,6 +12,8 @@ const K1 = `k1:${key(11)}`;
 const K2 = `k2:${key(22)}`;
 const K3 = `k3:${key(33)}`;
 const boxOf = (ring: string) => new SecretBox(parseKeyring(ring));
+// A loaded 2-core runner is slow; the jest project's testTimeout does not reach here.
+jest.setTimeout(30_000);
 
 // Rotation re-keys every row of the database, so this file works in a database of its own
 // rather than re-keying rows other test files sealed with the suite's key.
