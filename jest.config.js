@@ -44,7 +44,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/integration-global-setup.js',
       globalTeardown: '<rootDir>/test/integration-global-teardown.js',
       setupFiles: ['<rootDir>/test/integration-env.js'],
-      testTimeout: 30000,
+      setupFilesAfterEnv: ['<rootDir>/test/timeout-integration.js'],
     },
     {
       ...common,
@@ -53,7 +53,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/integration-global-setup.js',
       globalTeardown: '<rootDir>/test/integration-global-teardown.js',
       setupFiles: ['<rootDir>/test/integration-env.js'],
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/timeout-e2e.js'],
     },
   ],
 };
