@@ -45,12 +45,12 @@ describe('Segment inbound routes of the built admin app', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
 
   it('commits deliveries and Tracking API batches, and logs neither keys nor bodies', async () => {
     const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    const token = (await login.json()).token as string;
+    const token = ((await login.json()) as { token: string }).token;
     const ws = (await api('/api/v1/workspaces', token, { name: 'Ingest e2e' })).body.id as string;
     const inst = await api(`/api/v1/workspaces/${ws}/installations`, token, { connectorId: 'segment-destination', name: 'Segment', settings: {}, enabled: true });
     expect(inst.status).toBe(201);
