@@ -5,6 +5,7 @@ import { CredentialRefresh1764300000002 } from './1764300000002-credential-refre
 import { IngestInbox1764400000000 } from './1764400000000-ingest-inbox';
 import { InboundKeys1764400000001 } from './1764400000001-inbound-keys';
 import { Profiles1764410000000 } from './1764410000000-profiles';
+import { ProfilesWritePath1764410000001 } from './1764410000001-profiles-write-path';
 import { DeliveriesAndSubscriptions1764500000000 } from './1764500000000-deliveries-and-subscriptions';
 
 /** Every migration, in order. A new migration is a new file here, never an edit of an old one. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   IngestInbox1764400000000,
   InboundKeys1764400000001,
   Profiles1764410000000,
+  ProfilesWritePath1764410000001,
   DeliveriesAndSubscriptions1764500000000,
 ];

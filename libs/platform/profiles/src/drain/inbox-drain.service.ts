@@ -23,7 +23,14 @@ import {
   UPSERT_CATALOG_EVENTS,
   UPSERT_CATALOG_TRAITS,
 } from './record-events.sql';
-import { CLAIM_INBOX_ROWS, CREATE_STAGING_TABLES, LOCK_WORKSPACE, READ_MODEL_SETTINGS, STAGE_MESSAGES } from './stage-batch.sql';
+import {
+  ANALYZE_STAGING,
+  CLAIM_INBOX_ROWS,
+  CREATE_STAGING_TABLES,
+  LOCK_WORKSPACE,
+  READ_MODEL_SETTINGS,
+  STAGE_MESSAGES,
+} from './stage-batch.sql';
 
 export interface BatchResult {
   inboxIds: string[];
@@ -136,6 +143,7 @@ export class InboxDrain {
     ])) as StageSummaryRow[];
     const plan = planBatch(summary);
     if (plan.hasNew) {
+      await qr.query(ANALYZE_STAGING);
       await qr.query(UPSERT_ACCOUNTS, [ws, settings.accountNameTrait]);
       await qr.query(UPSERT_USERS, [ws, settings.userEmailTrait]);
       if (plan.needsLinks) {

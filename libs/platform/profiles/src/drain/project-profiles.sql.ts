@@ -7,6 +7,19 @@
  * newer. `trait_meta` records `[epochMillis, installationId]` per key: when and who.
  */
 
+/**
+ * The upsert's SET for traits and the column derived from them ($2 names the trait). Most rows
+ * of a batch only name a profile (a track's user, a context.groupId) and carry no traits: they
+ * skip the merge, so their update (last seen) stays HOT.
+ */
+const mergeTraits = (alias: string, derived: string) => {
+  const merged = `hub_lww_merge(${alias}.traits, ${alias}.trait_meta, EXCLUDED.traits, EXCLUDED.trait_meta)`;
+  const stub = `EXCLUDED.traits = '{}'::jsonb`;
+  return `traits = CASE WHEN ${stub} THEN ${alias}.traits ELSE ${merged} -> 0 END,
+      trait_meta = CASE WHEN ${stub} THEN ${alias}.trait_meta ELSE ${merged} -> 1 END,
+      ${derived} = CASE WHEN ${stub} THEN ${alias}.${derived} ELSE (${merged} -> 0) ->> $2::text END`;
+};
+
 /** Latest value per (profile key, trait key) within the batch, and its provenance. */
 const latestTraits = (keyColumn: string, where: string) => `
   kv AS (
@@ -43,9 +56,7 @@ export const UPSERT_ACCOUNTS = `
     FROM seen s LEFT JOIN inc ON inc.pkey = s.gid
     ORDER BY s.gid
     ON CONFLICT (workspace_id, group_id) DO UPDATE SET
-      (traits, trait_meta, name) = (
-        SELECT m -> 0, m -> 1, (m -> 0) ->> $2::text
-        FROM hub_lww_merge(a.traits, a.trait_meta, EXCLUDED.traits, EXCLUDED.trait_meta) AS m),
+      ${mergeTraits('a', 'name')},
       first_seen_at = least(a.first_seen_at, EXCLUDED.first_seen_at),
       last_seen_at = greatest(a.last_seen_at, EXCLUDED.last_seen_at),
       updated_at = now()
@@ -68,9 +79,7 @@ export const UPSERT_USERS = `
     FROM seen s LEFT JOIN inc ON inc.pkey = s.uid
     ORDER BY s.uid
     ON CONFLICT (workspace_id, user_id) DO UPDATE SET
-      (traits, trait_meta, email) = (
-        SELECT m -> 0, m -> 1, (m -> 0) ->> $2::text
-        FROM hub_lww_merge(u.traits, u.trait_meta, EXCLUDED.traits, EXCLUDED.trait_meta) AS m),
+      ${mergeTraits('u', 'email')},
       first_seen_at = least(u.first_seen_at, EXCLUDED.first_seen_at),
       last_seen_at = greatest(u.last_seen_at, EXCLUDED.last_seen_at),
       updated_at = now()
