@@ -1,6 +1,6 @@
 /**
  * The AAD of a sealed inbound shared secret: bound to its workspace and `inbound_keys` row, so a
- * ciphertext copied to another row or workspace does not open. Same shape as the vault's AADs
- * (`<table>:v1:<workspace>:<row id>`), so the vault's key rotation can re-seal these rows too.
+ * ciphertext copied to another row or workspace does not open. It lives in the vault, whose key
+ * rotation re-seals these rows with the others.
  */
-export const inboundSecretAad = (workspaceId: string, rowId: string): string => `inbound-keys:v1:${workspaceId}:${rowId}`;
+export { inboundKeyAad as inboundSecretAad } from '@hub/vault';

@@ -85,3 +85,9 @@ export const credentialAad = (workspaceId: string, credentialId: string) => `cre
 
 /** The AAD of a pending OAuth flow's PKCE code verifier. */
 export const oauthStateAad = (workspaceId: string, stateId: string) => `oauth-state:v1:${workspaceId}:${stateId}`;
+
+/**
+ * The AAD of a shared secret the hub issued for an inbound route (a Segment Webhooks secret), in
+ * `inbound_keys`. Defined here so the vault's rotation can re-seal those rows too.
+ */
+export const inboundKeyAad = (workspaceId: string, rowId: string) => `inbound-keys:v1:${workspaceId}:${rowId}`;

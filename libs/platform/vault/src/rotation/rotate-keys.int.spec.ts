@@ -4,7 +4,7 @@ import { dataSourceOptions, runMigrations } from '@hub/persistence';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { runRotateKeysCli } from '../cli/rotate-keys.command';
-import { credentialAad, installationSecretsAad, oauthStateAad, SecretBox } from '../secret-box';
+import { credentialAad, inboundKeyAad, installationSecretsAad, oauthStateAad, SecretBox } from '../secret-box';
 import { rotateKeys } from './rotate-keys';
 
 const key = (b: number) => Buffer.alloc(32, b).toString('base64');
@@ -76,6 +76,20 @@ describe('rotateKeys (real PostgreSQL)', () => {
         [id, ws, s.keyId, s.iv, s.ciphertext, s.authTag],
       );
     }
+    // Two Webhooks shared secrets (sealed) and one hashed key (no key id: never re-sealed).
+    for (let i = 0; i < 2; i++) {
+      const id = randomUUID();
+      const s = k1.seal(`shared-${id}`, inboundKeyAad(ws, id));
+      await ds.query(
+        `INSERT INTO inbound_keys (id, workspace_id, installation_id, name, prefix, key_id, iv, ciphertext, auth_tag)
+         VALUES ($1, $2, $3, 'sharedSecret', 'whsec', $4, $5, $6, $7)`,
+        [id, ws, installationIds[i], s.keyId, s.iv, s.ciphertext, s.authTag],
+      );
+    }
+    await ds.query(
+      `INSERT INTO inbound_keys (workspace_id, installation_id, name, prefix, key_hash) VALUES ($1, $2, 'apiKey', 'sk_', $3)`,
+      [ws, installationIds[0], Buffer.alloc(32, 1)],
+    );
     for (let i = 0; i < 2; i++) {
       const id = randomUUID();
       const s = k1.seal(`verifier-${id}`, oauthStateAad(ws, id));
@@ -99,7 +113,7 @@ describe('rotateKeys (real PostgreSQL)', () => {
 
   it('re-seals every row under the new active key in batches; afterwards only the new key is needed', async () => {
     const result = await rotateKeys(ds, boxOf(`${K2},${K1}`), { batchSize: 3 });
-    expect(result).toEqual({ activeKeyId: 'k2', rekeyed: { installationSecrets: 7, credentials: 5, oauthStates: 2 }, failed: [], remaining: 0 });
+    expect(result).toEqual({ activeKeyId: 'k2', rekeyed: { installationSecrets: 7, credentials: 5, oauthStates: 2, inboundKeys: 2 }, failed: [], remaining: 0 });
 
     const onlyK2 = boxOf(K2);
     const secrets = await read('installation_secrets');
@@ -114,6 +128,15 @@ describe('rotateKeys (real PostgreSQL)', () => {
       expect(row.key_id).toBe('k2');
       expect(openRow(onlyK2, 'credentials', row)).toBe(canary(row.id));
     }
+    const shared = (await ds.query(
+      `SELECT id, workspace_id, key_id, iv, ciphertext, auth_tag FROM inbound_keys WHERE ciphertext IS NOT NULL`,
+    )) as SecretRow[];
+    expect(shared).toHaveLength(2);
+    for (const row of shared) {
+      expect(row.key_id).toBe('k2');
+      const opened = onlyK2.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, inboundKeyAad(row.workspace_id, row.id));
+      expect(opened.toString('utf8')).toBe(`shared-${row.id}`);
+    }
     const states = (await ds.query(`SELECT id, workspace_id, key_id, iv, ciphertext, auth_tag FROM oauth_states`)) as SecretRow[];
     for (const row of states) {
       expect(row.key_id).toBe('k2');
@@ -121,7 +144,7 @@ describe('rotateKeys (real PostgreSQL)', () => {
       expect(opened.toString()).toBe(`verifier-${row.id}`);
     }
     // Nothing left to do: a second run is a no-op, and records nothing.
-    expect((await rotateKeys(ds, boxOf(`${K2},${K1}`))).rekeyed).toEqual({ installationSecrets: 0, credentials: 0, oauthStates: 0 });
+    expect((await rotateKeys(ds, boxOf(`${K2},${K1}`))).rekeyed).toEqual({ installationSecrets: 0, credentials: 0, oauthStates: 0, inboundKeys: 0 });
     // The workspace's owners see the rotation in its audit log: counts and the key id, never a key.
     const audit = (await ds.query(`SELECT actor_user_id, target_type, target_id, details FROM audit_events WHERE workspace_id = $1 AND action = 'vault.keys_rotated'`, [
       ws,
@@ -131,7 +154,7 @@ describe('rotateKeys (real PostgreSQL)', () => {
         actor_user_id: null,
         target_type: 'keyring',
         target_id: 'k2',
-        details: { activeKeyId: 'k2', rekeyed: { installationSecrets: 7, credentials: 5, oauthStates: 2 } },
+        details: { activeKeyId: 'k2', rekeyed: { installationSecrets: 7, credentials: 5, oauthStates: 2, inboundKeys: 2 } },
       },
     ]);
     expect(JSON.stringify(audit)).not.toContain(key(22));
@@ -144,14 +167,14 @@ describe('rotateKeys (real PostgreSQL)', () => {
     try {
       await runner.query(`SELECT 1 FROM credentials WHERE id = $1 FOR UPDATE`, [credentialIds[0]]);
       const result = await rotateKeys(ds, boxOf(`${K3},${K2}`), { batchSize: 2 });
-      expect(result.rekeyed).toEqual({ installationSecrets: 7, credentials: 4, oauthStates: 2 });
+      expect(result.rekeyed).toEqual({ installationSecrets: 7, credentials: 4, oauthStates: 2, inboundKeys: 2 });
       expect(result.remaining).toBe(1);
     } finally {
       await runner.commitTransaction();
       await runner.release();
     }
     const again = await rotateKeys(ds, boxOf(`${K3},${K2}`));
-    expect(again.rekeyed).toEqual({ installationSecrets: 0, credentials: 1, oauthStates: 0 });
+    expect(again.rekeyed).toEqual({ installationSecrets: 0, credentials: 1, oauthStates: 0, inboundKeys: 0 });
     expect(again.remaining).toBe(0);
   });
 
@@ -161,7 +184,7 @@ describe('rotateKeys (real PostgreSQL)', () => {
     tampered[0] ^= 0xff;
     await ds.query(`UPDATE credentials SET ciphertext = $1 WHERE id = $2`, [tampered, victim.id]);
     const result = await rotateKeys(ds, boxOf(`k4:${key(44)},${K3}`), { batchSize: 1 });
-    expect(result.rekeyed).toEqual({ installationSecrets: 7, credentials: 4, oauthStates: 2 });
+    expect(result.rekeyed).toEqual({ installationSecrets: 7, credentials: 4, oauthStates: 2, inboundKeys: 2 });
     expect(result.failed).toEqual([{ table: 'credentials', id: victim.id, reason: expect.stringMatching(/integrity/) }]);
     expect(result.remaining).toBe(1);
     expect(JSON.stringify(result)).not.toContain('canary-');
@@ -173,7 +196,7 @@ describe('rotateKeys (real PostgreSQL)', () => {
     const env = { ...process.env, DATABASE_URL: url, HUB_ENCRYPTION_KEYS: `k5:${key(55)},k4:${key(44)}` };
     expect(await runRotateKeysCli(['--batch-size', '2'], { env, out: (l) => lines.push(l) })).toBe(0);
     const summary = JSON.parse(lines.at(-1) as string);
-    expect(summary).toMatchObject({ level: 'info', activeKeyId: 'k5', rekeyed: { installationSecrets: 7, credentials: 4, oauthStates: 2 }, remaining: 0 });
+    expect(summary).toMatchObject({ level: 'info', activeKeyId: 'k5', rekeyed: { installationSecrets: 7, credentials: 4, oauthStates: 2, inboundKeys: 2 }, remaining: 0 });
     expect(lines.join('\n')).not.toContain(key(55));
 
     expect(await runRotateKeysCli(['--batch-size', '0'], { env, out: (l) => lines.push(l) })).toBe(2);

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { credentialAad, CredentialIntegrityError, installationSecretsAad, oauthStateAad, type SecretBox } from '../secret-box';
+import { credentialAad, CredentialIntegrityError, inboundKeyAad, installationSecretsAad, oauthStateAad, type SecretBox } from '../secret-box';
 
 export interface RotateKeysOptions {
   /** Rows re-sealed per transaction; small batches keep row locks short while the hub runs. */
@@ -16,7 +16,7 @@ export interface RotationFailure {
 
 export interface RotateKeysResult {
   activeKeyId: string;
-  rekeyed: { installationSecrets: number; credentials: number; oauthStates: number };
+  rekeyed: Rekeyed;
   failed: RotationFailure[];
   /**
    * Rows still under another key after the pass: failures, plus rows locked by the running hub
@@ -26,8 +26,15 @@ export interface RotateKeysResult {
   remaining: number;
 }
 
+export interface Rekeyed {
+  installationSecrets: number;
+  credentials: number;
+  oauthStates: number;
+  inboundKeys: number;
+}
+
 interface SealedTable {
-  name: 'installation_secrets' | 'credentials' | 'oauth_states';
+  name: 'installation_secrets' | 'credentials' | 'oauth_states' | 'inbound_keys';
   pk: string;
   aad: (workspaceId: string, id: string) => string;
 }
@@ -37,6 +44,9 @@ const TABLES: SealedTable[] = [
   { name: 'credentials', pk: 'id', aad: credentialAad },
   // PKCE verifiers of pending connect flows (at most 10 minutes old, but still under the old key).
   { name: 'oauth_states', pk: 'id', aad: oauthStateAad },
+  // Webhooks shared secrets of inbound routes. Rows holding only a key hash have no key id and
+  // never match `key_id <> active`, so they are not touched.
+  { name: 'inbound_keys', pk: 'id', aad: inboundKeyAad },
 ];
 
 interface Row {
@@ -58,14 +68,19 @@ export async function rotateKeys(dataSource: DataSource, box: SecretBox, options
   const batchSize = options.batchSize ?? 500;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('batchSize must be a positive integer');
   const active = box.activeKeyId;
-  const counts = { installation_secrets: 0, credentials: 0, oauth_states: 0 };
-  const perWorkspace = new Map<string, { installationSecrets: number; credentials: number; oauthStates: number }>();
+  const counts = { installation_secrets: 0, credentials: 0, oauth_states: 0, inbound_keys: 0 };
+  const perWorkspace = new Map<string, Rekeyed>();
   const countFor = (workspaceId: string) => {
     let entry = perWorkspace.get(workspaceId);
-    if (!entry) perWorkspace.set(workspaceId, (entry = { installationSecrets: 0, credentials: 0, oauthStates: 0 }));
+    if (!entry) perWorkspace.set(workspaceId, (entry = { installationSecrets: 0, credentials: 0, oauthStates: 0, inboundKeys: 0 }));
     return entry;
   };
-  const key = { installation_secrets: 'installationSecrets', credentials: 'credentials', oauth_states: 'oauthStates' } as const;
+  const key = {
+    installation_secrets: 'installationSecrets',
+    credentials: 'credentials',
+    oauth_states: 'oauthStates',
+    inbound_keys: 'inboundKeys',
+  } as const;
   const failed: RotationFailure[] = [];
 
   for (const table of TABLES) {
@@ -119,7 +134,12 @@ export async function rotateKeys(dataSource: DataSource, box: SecretBox, options
   }
   return {
     activeKeyId: active,
-    rekeyed: { installationSecrets: counts.installation_secrets, credentials: counts.credentials, oauthStates: counts.oauth_states },
+    rekeyed: {
+      installationSecrets: counts.installation_secrets,
+      credentials: counts.credentials,
+      oauthStates: counts.oauth_states,
+      inboundKeys: counts.inbound_keys,
+    },
     failed,
     remaining,
   };
