@@ -186,7 +186,9 @@ describe('Segment deliveries (ledger + segment-source + stand-in)', () => {
     expect(Math.min(...accepted.map((r) => r.events))).toBeGreaterThan(0);
     for (const r of accepted) expect(r.bytes).toBeLessThanOrEqual(480 * 1024);
     const rows = await ds.query(`SELECT status, attempts FROM deliveries WHERE id = ANY($1::uuid[])`, [results.map((r) => r.deliveryId)]);
-    expect(rows.every((r: { status: string; attempts: number }) => r.status === 'sent' && r.attempts >= 2)).toBe(true);
+    expect(rows.every((r: { status: string }) => r.status === 'sent')).toBe(true);
+    // The first claims were tried while Segment was down: their attempts count the failure.
+    expect(rows.some((r: { attempts: number }) => r.attempts >= 2)).toBe(true);
   });
 
   it('429 with Retry-After delays the flush without spending an attempt, then sends', async () => {

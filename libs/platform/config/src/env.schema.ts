@@ -57,7 +57,7 @@ export const envSchema = z.object({
   // concurrent claim-send loops of one flush job.
   HUB_SEGMENT_ALLOW_CUSTOM_HOST: bool.default(false),
   HUB_DELIVERY_RELAY_INTERVAL_MS: z.coerce.number().int().min(250).max(600_000).default(10_000),
-  HUB_DELIVERY_LANES: z.coerce.number().int().min(1).max(32).default(4),
+  HUB_DELIVERY_LANES: z.coerce.number().int().min(1).max(32).default(2),
   // OAuth providers of the vault: a provider is offered when its client id is set. The vault's
   // provider loader checks them together at boot (a client id without its secret, a bad URL).
   HUB_OAUTH_SALESFORCE_CLIENT_ID: z.string().optional(),

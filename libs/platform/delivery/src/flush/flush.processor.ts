@@ -11,10 +11,22 @@ import { DeliveryErrorCode } from '../delivery.exception';
 import { type ClaimedDelivery, DeliveryStore } from '../ledger/delivery-store.service';
 import { type LaneOutcome, sortOutcomes } from './row-outcomes';
 
-/** Rows and input bytes one lane claims per transaction: a few full requests' worth. */
-export const LANE_MAX_ROWS = 2500;
-export const LANE_MAX_BYTES = 4 * 1024 * 1024;
-const CLAIM_CHUNK = 500;
+/**
+ * A lane claims about this many full requests per transaction (the connector's declared
+ * `batch.maxBytes`/`maxItems`), so the connector packs whole requests and few tails.
+ */
+export const REQUESTS_PER_CLAIM = 4;
+/**
+ * What a connector adds around an input on the wire (type, ids, library context, the echo
+ * marker): counted per row when sizing a claim, a little above segment-source's own estimate so
+ * a claim never spills into a small extra request.
+ */
+export const ITEM_OVERHEAD_BYTES = 320;
+/** For connectors that declare no batch limits. */
+const DEFAULT_BATCH = { maxItems: 100, maxBytes: 256 * 1024 };
+/** A claim smaller than one request waits briefly for rows still being committed (like Kafka's linger). */
+const LINGER_MS = 100;
+const LINGER_ROUNDS = 2;
 
 const flushData = z.object({ workspaceId: z.uuid(), installationId: z.uuid(), deliveryIds: z.array(z.uuid()).max(10_000).optional() });
 
@@ -36,12 +48,24 @@ interface FlushRun {
   stop: boolean;
 }
 
+/** The largest batch limits among the connector's actions (a claim mixes actions). */
+function claimBatchLimits(prepared: PreparedInstallation): { maxItems: number; maxBytes: number } {
+  let maxItems = 0;
+  let maxBytes = 0;
+  for (const action of Object.values(prepared.connector.definition.actions ?? {})) {
+    maxItems = Math.max(maxItems, action.batch?.maxItems ?? 1);
+    maxBytes = Math.max(maxBytes, action.batch?.maxBytes ?? (action.batch ? DEFAULT_BATCH.maxBytes : 32 * 1024));
+  }
+  return { maxItems: maxItems || DEFAULT_BATCH.maxItems, maxBytes: maxBytes || DEFAULT_BATCH.maxBytes };
+}
+
 /**
  * Sends an installation's queued deliveries (`flush`, `redeliver`). Lanes (HUB_DELIVERY_LANES)
- * run side by side, each looping: open a transaction, claim up to 2,500 rows / 4 MB of input
- * with `FOR UPDATE SKIP LOCKED`, hand them to the connector's `performBatch` (which packs them
- * into requests by bytes), record each row's outcome, commit. Memory is bounded by lanes x one
- * claim, whatever the backlog: the backlog stays in Postgres.
+ * run side by side, each looping: open a transaction, claim about four requests' worth of rows
+ * (by the connector's declared batch limits, counted in bytes) with `FOR UPDATE SKIP LOCKED`,
+ * hand them to the connector's `performBatch` (which packs them into requests by bytes), record
+ * each row's outcome, commit. Memory is bounded by lanes x one claim, whatever the backlog: the
+ * backlog stays in Postgres.
  *
  * The row locks are the claim: a SIGKILLed worker's connection drops, Postgres releases its
  * locks, and the rows (not marked sent) are claimed again by the next flush, with the messageIds
@@ -129,7 +153,7 @@ export class FlushProcessor {
         await qr.startTransaction();
         // A send hangs at most ~20 s; past this, Postgres ends the session and the rows are free again.
         await qr.query(`SET LOCAL idle_in_transaction_session_timeout = '300s'`);
-        const claimed = await this.claim(qr, workspaceId, installationId);
+        const claimed = await this.claim(qr, run);
         if (claimed.length === 0) {
           await qr.commitTransaction();
           committed = true;
@@ -157,15 +181,25 @@ export class FlushProcessor {
     }
   }
 
-  private async claim(qr: QueryRunner, workspaceId: string, installationId: string): Promise<ClaimedDelivery[]> {
-    const claimed: ClaimedDelivery[] = [];
-    let bytes = 0;
-    while (claimed.length < LANE_MAX_ROWS && bytes < LANE_MAX_BYTES) {
-      const last = claimed.at(-1)?.seq ?? '0';
-      const rows = await this.store.claim(qr, workspaceId, installationId, Math.min(CLAIM_CHUNK, LANE_MAX_ROWS - claimed.length), last);
-      for (const row of rows) bytes += row.inputBytes;
-      claimed.push(...rows);
-      if (rows.length < CLAIM_CHUNK) break;
+  private async claim(qr: QueryRunner, run: FlushRun): Promise<ClaimedDelivery[]> {
+    const { workspaceId, id: installationId } = run.prepared.installation;
+    const batch = claimBatchLimits(run.prepared);
+    const size = (rows: ClaimedDelivery[]) => rows.reduce((n, r) => n + r.inputBytes + ITEM_OVERHEAD_BYTES, 0);
+    const budget = { maxRows: batch.maxItems * REQUESTS_PER_CLAIM, maxBytes: batch.maxBytes * REQUESTS_PER_CLAIM, itemOverheadBytes: ITEM_OVERHEAD_BYTES };
+    const claimed = await this.store.claim(qr, workspaceId, installationId, budget);
+    // Less than one request's worth: rows may still be arriving (a producer mid-insert); wait a
+    // moment and add them, rather than sending a small request now and another one right after.
+    for (let round = 0; round < LINGER_ROUNDS && claimed.length > 0 && size(claimed) < batch.maxBytes && !run.signal.aborted; round++) {
+      await new Promise((r) => setTimeout(r, LINGER_MS));
+      const more = await this.store.claim(
+        qr,
+        workspaceId,
+        installationId,
+        { ...budget, maxRows: budget.maxRows - claimed.length, maxBytes: budget.maxBytes - size(claimed) },
+        claimed[claimed.length - 1].seq,
+      );
+      if (more.length === 0) break;
+      claimed.push(...more);
     }
     return claimed;
   }

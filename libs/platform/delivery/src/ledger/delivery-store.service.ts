@@ -67,15 +67,37 @@ export class DeliveryStore {
    * Claims pending rows of an installation in arrival order, skipping rows another lane holds.
    * Called inside the lane's transaction: the row locks are the claim (a killed worker's
    * connection drops, its locks go, and the rows are claimable again at once).
+   *
+   * One statement locks a contiguous run of rows (ids and sizes only); the inputs of the prefix
+   * that fits `maxBytes` are read next. Rows locked past the prefix stay pending and are free
+   * again when the lane commits. `seq > afterSeq`: SKIP LOCKED skips other transactions' locks,
+   * not our own, so a lane adding to its claim moves past the rows it already holds.
    */
-  async claim(runner: Runner, workspaceId: string, installationId: string, limit: number, afterSeq = '0'): Promise<ClaimedDelivery[]> {
-    // `seq > afterSeq`: SKIP LOCKED skips other transactions' locks, not our own, so a lane
-    // claiming in chunks must move past the rows it already holds.
-    const rows = (await runner.query(
-      `SELECT id, seq, action, input, message_ids, attempts, input_bytes FROM deliveries
+  async claim(
+    runner: Runner,
+    workspaceId: string,
+    installationId: string,
+    limits: { maxRows: number; maxBytes: number; itemOverheadBytes: number },
+    afterSeq = '0',
+  ): Promise<ClaimedDelivery[]> {
+    const locked = (await runner.query(
+      `SELECT id, seq, input_bytes FROM deliveries
        WHERE installation_id = $1 AND workspace_id = $2 AND status IN ('queued', 'failed') AND seq > $4
        ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
-      [installationId, workspaceId, limit, afterSeq],
+      [installationId, workspaceId, limits.maxRows, afterSeq],
+    )) as { id: string; seq: string; input_bytes: number }[];
+    const ids: string[] = [];
+    let bytes = 0;
+    for (const row of locked) {
+      const size = row.input_bytes + limits.itemOverheadBytes;
+      if (ids.length > 0 && bytes + size > limits.maxBytes) break;
+      ids.push(row.id);
+      bytes += size;
+    }
+    if (ids.length === 0) return [];
+    const rows = (await runner.query(
+      `SELECT id, seq, action, input, message_ids, attempts, input_bytes FROM deliveries WHERE id = ANY($1::uuid[]) ORDER BY seq`,
+      [ids],
     )) as { id: string; seq: string; action: string; input: unknown; message_ids: string[]; attempts: number; input_bytes: number }[];
     return rows.map((r) => ({
       id: r.id,
