@@ -144,7 +144,6 @@ export class FlushProcessor {
   }
 
   private async lane(run: FlushRun): Promise<void> {
-    const { workspaceId, id: installationId } = run.prepared.installation;
     while (!run.stop && !run.signal.aborted) {
       const qr = this.dataSource.createQueryRunner();
       await qr.connect();
