@@ -24,6 +24,8 @@ step "end-to-end smoke: built admin app and worker as processes"
 npx jest --selectProjects e2e --ci --runInBand --json --outputFile=tmp/test-results/e2e.json
 step "ingest benchmark, smoke size (built apps; one JSON line per result)"
 npm run --silent bench:ingest -- --smoke
+step "send benchmark, smoke size (built worker, Tracking API stand-in; one JSON line per result)"
+npm run --silent bench:send -- --smoke
 step "generator: a throwaway connector builds, lints and passes its tests"
 bash tools/scripts/check-generator.sh
 
