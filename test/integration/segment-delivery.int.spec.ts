@@ -9,11 +9,11 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { type Principal, WorkspaceAccessService } from '@hub/auth';
 import { type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
 import { segmentSourceConnector } from '@hub/connector-segment-source';
-import { DeliveryModule, DeliveryRecorder, DeliveryWorkerModule } from '@hub/delivery';
+import { DeliveryModule, DeliveryRecorder, DeliveryWorkerModule, FANOUT_INBOX_JOB, fanoutJobOptions, SUBSCRIPTIONS_QUEUE } from '@hub/delivery';
 import { HostModule, HostWorkerModule } from '@hub/host';
 import { AllExceptionsFilter, ApiError } from '@hub/http';
 import { PersistenceModule, runMigrations } from '@hub/persistence';
-import { DeadLettersApiModule, QueueModule } from '@hub/queue';
+import { DeadLettersApiModule, QueueModule, QueueRegistry } from '@hub/queue';
 import { SegmentStandIn } from '@hub/testing';
 import { VaultModule } from '@hub/vault';
 import request from 'supertest';
@@ -235,5 +235,74 @@ describe('Segment deliveries (ledger + segment-source + stand-in)', () => {
     const again = await recorder.recordMany(ws, installationId, 'identify', [{ input: { userId: 'w-1', traits: { email: 'a@b.c' } }, key: 'row-1' }]);
     expect(again[0].status).toBe('duplicate');
     await settled(first[0].deliveryId);
+  });
+
+  describe('subscriptions', () => {
+    const subs = (inst = installationId, wsId = ws) => `/api/v1/workspaces/${wsId}/installations/${inst}/subscriptions`;
+    const signedUp = {
+      action: 'track',
+      filter: { on: 'event', types: ['track'], events: ['Signed Up'] },
+      mapping: { fields: { userId: { path: 'userId' }, event: { value: 'Signed Up' }, 'properties.plan': { path: 'properties.plan', default: 'free' } } },
+    };
+
+    it('validates on save, naming each field; another workspace is a 404', async () => {
+      const badAction = await api().post(subs()).set(as).send({ ...signedUp, action: 'launch' }).expect(400);
+      expect(badAction.body.fields).toEqual([{ path: 'action', message: expect.stringContaining('is not an action') }]);
+      const badMapping = await api()
+        .post(subs())
+        .set(as)
+        .send({ ...signedUp, mapping: { fields: { user: { path: 'userId' }, event: { value: 3 } } } })
+        .expect(400);
+      expect(badMapping.body.fields.map((f: { path: string }) => f.path).sort()).toEqual(['mapping.fields.event', 'mapping.fields.user', 'mapping.fields.userId']);
+      const badFilter = await api().post(subs()).set(as).send({ ...signedUp, filter: { on: 'event', types: ['click'], conditions: [{ path: '__proto__.x', op: 'exists' }] } }).expect(400);
+      expect(badFilter.body.fields.map((f: { path: string }) => f.path).sort()).toEqual(['filter.conditions.0.path', 'filter.types.0']);
+      await api().post(subs(installationId, other)).set(as).send(signedUp).expect(404);
+    });
+
+    it('CRUD: create, list, patch, delete; another workspace cannot see it', async () => {
+      const created = await api().post(subs()).set(as).send({ ...signedUp, enabled: false }).expect(201);
+      expect(created.body).toMatchObject({ action: 'track', enabled: false, installationId });
+      const list = await api().get(subs()).set(as).expect(200);
+      expect(list.body.items.map((i: { id: string }) => i.id)).toContain(created.body.id);
+      const patched = await api().patch(`/api/v1/workspaces/${ws}/subscriptions/${created.body.id}`).set(as).send({ enabled: true }).expect(200);
+      expect(patched.body.enabled).toBe(true);
+      await api().get(`/api/v1/workspaces/${other}/subscriptions/${created.body.id}`).set(as).expect(404);
+      await api().delete(`/api/v1/workspaces/${other}/subscriptions/${created.body.id}`).set(as).expect(404);
+      await api().delete(`/api/v1/workspaces/${ws}/subscriptions/${created.body.id}`).set(as).expect(204);
+      await api().get(`/api/v1/workspaces/${ws}/subscriptions/${created.body.id}`).set(as).expect(404);
+    });
+
+    it('fans out drained events: matching ones become deliveries, sent once, even when the fan-out runs twice', async () => {
+      const created = await api().post(subs()).set(as).send(signedUp).expect(201);
+      // What the drain leaves behind (H3's projection): a processed inbox row and its events.
+      const [inbox] = await ds.query(
+        `INSERT INTO inbox (workspace_id, installation_id, event_count, events, processed_at) VALUES ($1, $2, 2, '[]'::jsonb, now()) RETURNING id`,
+        [ws, installationId],
+      );
+      const mid = randomUUID();
+      for (const [messageId, event] of [[mid, 'Signed Up'], [randomUUID(), 'Logged In']]) {
+        await ds.query(
+          `INSERT INTO events (workspace_id, installation_id, inbox_id, message_id, type, event, user_id, properties, context, "timestamp", received_at)
+           VALUES ($1, $2, $3, $4, 'track', $5, 'fan-user', '{"plan":"pro"}'::jsonb, '{}'::jsonb, now(), now())`,
+          [ws, installationId, inbox.id, messageId, event],
+        );
+      }
+      const queues = app.get(QueueRegistry);
+      await queues.add(SUBSCRIPTIONS_QUEUE, FANOUT_INBOX_JOB, { workspaceId: ws }, fanoutJobOptions(ws));
+      await s.waitForMessages(1, 20_000);
+      const deliveries = await ds.query(`SELECT id, status, source, message_ids FROM deliveries WHERE subscription_id = $1`, [created.body.id]);
+      expect(deliveries).toHaveLength(1);
+      await waitFor(async () => (await ds.query(`SELECT status FROM deliveries WHERE id = $1`, [deliveries[0].id]))[0].status === 'sent');
+      expect(s.accepted[0].message).toMatchObject({ event: 'Signed Up', userId: 'fan-user', properties: { plan: 'pro' } });
+
+      // A repeated fan-out of the same inbox row (a crash before marking) adds nothing.
+      await ds.query(`UPDATE inbox SET fanned_out_at = NULL WHERE id = $1`, [inbox.id]);
+      await queues.add(SUBSCRIPTIONS_QUEUE, FANOUT_INBOX_JOB, { workspaceId: ws }, fanoutJobOptions(ws));
+      await waitFor(async () => (await ds.query(`SELECT fanned_out_at FROM inbox WHERE id = $1`, [inbox.id]))[0].fanned_out_at !== null);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await ds.query(`SELECT id FROM deliveries WHERE subscription_id = $1`, [created.body.id])).toHaveLength(1);
+      expect(s.duplicates()).toEqual([]);
+      await api().delete(`/api/v1/workspaces/${ws}/subscriptions/${created.body.id}`).set(as).expect(204);
+    });
   });
 });

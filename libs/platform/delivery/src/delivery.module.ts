@@ -7,6 +7,9 @@ import { DeliveryWorkers } from './flush/delivery-workers.service';
 import { FlushProcessor } from './flush/flush.processor';
 import { DeliveryRecorder } from './ledger/delivery-recorder.service';
 import { DeliveryStore } from './ledger/delivery-store.service';
+import { FanoutProcessor } from './subscriptions/fanout.processor';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
 
 /**
  * The admin side of the delivery ledger: the deliveries API, and the host's ACTION_DISPATCHER
@@ -20,15 +23,16 @@ export class DeliveryModule {
     return {
       module: DeliveryModule,
       global: true,
-      controllers: [DeliveriesController],
-      providers: [DeliveryStore, DeliveryRecorder, DeliveriesQuery, { provide: ACTION_DISPATCHER, useExisting: DeliveryRecorder }],
-      exports: [DeliveryRecorder, DeliveriesQuery, ACTION_DISPATCHER],
+      controllers: [DeliveriesController, SubscriptionsController],
+      providers: [DeliveryStore, DeliveryRecorder, DeliveriesQuery, SubscriptionsService, { provide: ACTION_DISPATCHER, useExisting: DeliveryRecorder }],
+      exports: [DeliveryRecorder, DeliveriesQuery, SubscriptionsService, ACTION_DISPATCHER],
     };
   }
 }
 
 /**
- * The worker side: the `delivery` queue's worker (flush, redeliver, relay). Needs HubConfigModule,
+ * The worker side: the `delivery` queue's worker (flush, redeliver, relay) and the `subscriptions`
+ * queue's (fan-out, its relay). Needs HubConfigModule,
  * PersistenceModule, QueueModule and HostWorkerModule in the app.
  */
 @Module({})
@@ -37,7 +41,7 @@ export class DeliveryWorkerModule {
     return {
       module: DeliveryWorkerModule,
       global: true,
-      providers: [DeliveryStore, DeliveryRecorder, FlushProcessor, DeliveryRelay, DeliveryWorkers],
+      providers: [DeliveryStore, DeliveryRecorder, FlushProcessor, DeliveryRelay, FanoutProcessor, DeliveryWorkers],
       exports: [DeliveryRecorder, DeliveryWorkers],
     };
   }

@@ -3,6 +3,7 @@ import { HUB_CONFIG, type HubEnv } from '@hub/config';
 import { drainWorkers, QueueRegistry } from '@hub/queue';
 import { type Job, Worker } from 'bullmq';
 import { DELIVERY_QUEUE, FLUSH_JOB, REDELIVER_JOB, RELAY_DELIVERIES_JOB } from '../delivery-queue';
+import { FANOUT_INBOX_JOB, FANOUT_RELAY_JOB, FanoutProcessor, SUBSCRIPTIONS_QUEUE } from '../subscriptions/fanout.processor';
 import { DeliveryRelay } from './delivery-relay.service';
 import { FlushProcessor } from './flush.processor';
 
@@ -15,17 +16,18 @@ import { FlushProcessor } from './flush.processor';
 @Injectable()
 export class DeliveryWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryWorkers');
-  private worker: Worker | undefined;
+  private workers: Worker[] = [];
 
   constructor(
     private readonly queues: QueueRegistry,
     private readonly flush: FlushProcessor,
     private readonly relay: DeliveryRelay,
+    private readonly fanout: FanoutProcessor,
     @Inject(HUB_CONFIG) private readonly config: HubEnv,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.queues.declareQueues([DELIVERY_QUEUE]);
+    this.queues.declareQueues([DELIVERY_QUEUE, SUBSCRIPTIONS_QUEUE]);
     const concurrency = Math.max(1, Math.min(this.config.HUB_WORKER_CONCURRENCY, Math.floor(this.config.DATABASE_POOL_SIZE / (2 * this.config.HUB_DELIVERY_LANES)) || 1));
     const worker = new Worker(DELIVERY_QUEUE, (job, token, signal) => this.process(job, token, signal), {
       ...this.queues.workerOptions(),
@@ -33,11 +35,19 @@ export class DeliveryWorkers implements OnApplicationBootstrap, BeforeApplicatio
       autorun: true,
     });
     worker.on('error', (err) => this.logger.warn({ msg: 'worker error', queue: DELIVERY_QUEUE, err: err.message }));
-    this.worker = worker;
+    // The fan-out: one job per workspace at a time (deduplicated by the producer).
+    const fanout = new Worker(SUBSCRIPTIONS_QUEUE, (job) => this.processFanout(job), {
+      ...this.queues.workerOptions(),
+      concurrency: 2,
+      autorun: true,
+    });
+    fanout.on('error', (err) => this.logger.warn({ msg: 'worker error', queue: SUBSCRIPTIONS_QUEUE, err: err.message }));
+    this.workers = [worker, fanout];
     try {
       await this.relay.schedule();
+      await this.fanout.schedule();
     } catch (err) {
-      this.logger.warn({ msg: 'could not upsert the delivery relay scheduler', err: (err as Error).message });
+      this.logger.warn({ msg: 'could not upsert the delivery relay schedulers', err: (err as Error).message });
     }
     this.logger.log({ msg: 'delivery worker started', queue: DELIVERY_QUEUE, concurrency, lanes: this.config.HUB_DELIVERY_LANES });
   }
@@ -54,13 +64,19 @@ export class DeliveryWorkers implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
+  private async processFanout(job: Job): Promise<unknown> {
+    if (job.name === FANOUT_INBOX_JOB) return this.fanout.process(job);
+    if (job.name === FANOUT_RELAY_JOB) return this.fanout.relay();
+    throw new Error(`Unknown job "${job.name}" on queue ${SUBSCRIPTIONS_QUEUE}`);
+  }
+
   get all(): readonly Worker[] {
-    return this.worker ? [this.worker] : [];
+    return this.workers;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    const workers = this.worker ? [this.worker] : [];
-    this.worker = undefined;
+    const workers = this.workers;
+    this.workers = [];
     const result = await drainWorkers(workers, this.config.HUB_SHUTDOWN_TIMEOUT_MS, this.logger);
     this.logger.log({ msg: 'delivery worker closed', ...result });
   }
