@@ -32,6 +32,11 @@ export class DeliveryWorkers implements OnApplicationBootstrap, BeforeApplicatio
     const worker = new Worker(DELIVERY_QUEUE, (job, token, signal) => this.process(job, token, signal), {
       ...this.queues.workerOptions(),
       concurrency,
+      // A flush whose worker was SIGKILLed is found stalled and restarted within seconds (its
+      // rows were freed at once by Postgres); running a flush again is safe: same messageIds.
+      lockDuration: 15_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 20,
       autorun: true,
     });
     worker.on('error', (err) => this.logger.warn({ msg: 'worker error', queue: DELIVERY_QUEUE, err: err.message }));
