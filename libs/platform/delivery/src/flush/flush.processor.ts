@@ -46,6 +46,8 @@ interface FlushRun {
   retryErrors: unknown[];
   installationError?: unknown;
   stop: boolean;
+  /** Average input bytes of the rows claimed so far: sizes the next claim's row count. */
+  avgRowBytes: number;
 }
 
 /** The largest batch limits among the connector's actions (a claim mixes actions). */
@@ -113,6 +115,7 @@ export class FlushProcessor {
       result: { sent: 0, failed: 0, dead: 0 },
       retryErrors: [],
       stop: false,
+      avgRowBytes: 1024,
     };
     try {
       await this.runLanes(run);
@@ -151,7 +154,10 @@ export class FlushProcessor {
       try {
         await qr.startTransaction();
         // A send hangs at most ~20 s; past this, Postgres ends the session and the rows are free again.
-        await qr.query(`SET LOCAL idle_in_transaction_session_timeout = '300s'`);
+        // The lane's commit need not wait for the WAL flush: losing the last marks in a Postgres
+        // crash only means those rows are sent again, with the same messageIds (Segment dedupes).
+        // (What the API and the programmatic entry commit stays synchronous: a 2xx is durable.)
+        await qr.query(`SET LOCAL idle_in_transaction_session_timeout = '300s'; SET LOCAL synchronous_commit = off`);
         const claimed = await this.claim(qr, run);
         if (claimed.length === 0) {
           await qr.commitTransaction();
@@ -184,7 +190,11 @@ export class FlushProcessor {
     const { workspaceId, id: installationId } = run.prepared.installation;
     const batch = claimBatchLimits(run.prepared);
     const size = (rows: ClaimedDelivery[]) => rows.reduce((n, r) => n + r.inputBytes + ITEM_OVERHEAD_BYTES, 0);
-    const budget = { maxRows: batch.maxItems * REQUESTS_PER_CLAIM, maxBytes: batch.maxBytes * REQUESTS_PER_CLAIM, itemOverheadBytes: ITEM_OVERHEAD_BYTES };
+    const maxBytes = batch.maxBytes * REQUESTS_PER_CLAIM;
+    // Lock about as many rows as the byte budget will take (a lock is a tuple write): sized by
+    // the rows seen so far, with 25 % to spare; the prefix that fits is what gets sent.
+    const expected = Math.ceil((maxBytes / (run.avgRowBytes + ITEM_OVERHEAD_BYTES)) * 1.25);
+    const budget = { maxRows: Math.min(batch.maxItems * REQUESTS_PER_CLAIM, Math.max(50, expected)), maxBytes, itemOverheadBytes: ITEM_OVERHEAD_BYTES };
     const claimed = await this.store.claim(qr, workspaceId, installationId, budget);
     // Less than one request's worth: rows may still be arriving (a producer mid-insert); wait a
     // moment and add them, rather than sending a small request now and another one right after.
@@ -200,6 +210,7 @@ export class FlushProcessor {
       if (more.length === 0) break;
       claimed.push(...more);
     }
+    if (claimed.length) run.avgRowBytes = Math.max(64, claimed.reduce((n, r) => n + r.inputBytes, 0) / claimed.length);
     return claimed;
   }
 
