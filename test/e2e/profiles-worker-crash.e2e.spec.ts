@@ -6,8 +6,8 @@
  */
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { batchBodies, messages, type RawMessage } from '../../../../../tools/bench/ingest-traffic';
-import { eventually, type HubUnderTest, startHub } from './hub-under-test';
+import { batchBodies, messages, type RawMessage } from '../../tools/bench/ingest-traffic';
+import { eventually, type HubUnderTest, startHub } from './profiles-hub';
 
 const shape = { users: 300, accounts: 40 };
 

@@ -4,7 +4,7 @@
  * memberships (and an unlink), attribution and catalogs that DESIGN.md promises.
  */
 import { Analytics } from '@segment/analytics-node';
-import { eventually, type HubUnderTest, startHub } from './hub-under-test';
+import { eventually, type HubUnderTest, startHub } from './profiles-hub';
 
 describe('profiles from @segment/analytics-node (built apps as processes)', () => {
   let hub: HubUnderTest;
