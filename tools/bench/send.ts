@@ -131,6 +131,13 @@ async function heapUsedMb(metricsUrl: string): Promise<number | null> {
   }
 }
 
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMb(pid: number | undefined): number {
   if (!pid) return 0;
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -187,6 +194,7 @@ async function main(): Promise<void> {
     HUB_ADMIN_PASSWORD: password,
     HUB_SEGMENT_ALLOW_CUSTOM_HOST: 'true',
     HUB_DELIVERY_RELAY_INTERVAL_MS: '2000',
+    ...(process.argv.includes('--lanes') ? { HUB_DELIVERY_LANES: process.argv[process.argv.indexOf('--lanes') + 1] } : {}),
     LOG_LEVEL: 'warn',
   };
   log(`size ${JSON.stringify(size)}`);
@@ -269,6 +277,7 @@ async function main(): Promise<void> {
     await standIn.reset();
     log('hub: programmatic entry -> Postgres -> flush -> stand-in');
     let peakRss = 0;
+    const cpu0 = cpuSeconds(worker.child.pid);
     const t0 = performance.now();
     for (let from = 0; from < size.events; from += RECORD_CHUNK) {
       await record(from, Math.min(size.events, from + RECORD_CHUNK));
@@ -293,6 +302,8 @@ async function main(): Promise<void> {
       duplicates: hubStats.duplicates,
       workerRssMb: rssMb(worker.child.pid),
       workerIdleRssMb: idleRss,
+      // Near `seconds`: the worker's one thread is the limit (analytics-node ~0.16 ms/event + the ledger).
+      workerCpuSeconds: round(cpuSeconds(worker.child.pid) - cpu0),
       workerMaxOldSpaceMb: size.workerHeapMb || null,
     });
     log(`hub events per request: ${hubStats.sizes.join(',')}`);
