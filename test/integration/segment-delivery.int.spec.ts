@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { type Principal, WorkspaceAccessService } from '@hub/auth';
-import { type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
+import { HUB_CONFIG, type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
 import { segmentSourceConnector } from '@hub/connector-segment-source';
 import { DeliveryModule, DeliveryRecorder, DeliveryWorkerModule, FANOUT_INBOX_JOB, fanoutJobOptions, SUBSCRIPTIONS_QUEUE } from '@hub/delivery';
 import { HostModule, HostWorkerModule } from '@hub/host';
@@ -144,6 +144,26 @@ describe('Segment deliveries (ledger + segment-source + stand-in)', () => {
     // The input (personal data) is dropped from the ledger once sent.
     const [row] = await ds.query(`SELECT input FROM deliveries WHERE id = $1`, [res.body.deliveryId]);
     expect(row.input).toBeNull();
+  });
+
+  it('refuses the custom endpoint setting while HUB_SEGMENT_ALLOW_CUSTOM_HOST is off (save and run time)', async () => {
+    const config = app.get<HubEnv>(HUB_CONFIG);
+    config.HUB_SEGMENT_ALLOW_CUSTOM_HOST = false;
+    try {
+      const refused = await api()
+        .post(`/api/v1/workspaces/${ws}/installations`)
+        .set(as)
+        .send({ connectorId: 'segment-source', name: 'Gated', settings: { writeKey: KEY, endpoint: s.url } })
+        .expect(400);
+      expect(refused.body.fields).toEqual([{ path: 'settings.endpoint', message: expect.stringContaining('HUB_SEGMENT_ALLOW_CUSTOM_HOST=true') }]);
+      // An installation saved while it was on stops using the endpoint: its check fails with the reason.
+      const check = await api().post(`/api/v1/workspaces/${ws}/installations/${installationId}/check`).set(as).expect(200);
+      expect(check.body).toEqual({ ok: false, message: expect.stringContaining('settings.endpoint is refused on this hub') });
+    } finally {
+      config.HUB_SEGMENT_ALLOW_CUSTOM_HOST = true;
+    }
+    await api().post(`/api/v1/workspaces/${ws}/installations/${installationId}/check`).set(as).expect(200);
+    await api().post(`/api/v1/workspaces/${ws}/installations/${installationId}/enable`).set(as).expect(200);
   });
 
   it('400 naming each bad field; 404 for an unknown action and for another workspace', async () => {
