@@ -28,6 +28,17 @@ export interface RedeliverJobData extends FlushJobData {
   deliveryIds: string[];
 }
 
+/**
+ * A flush retries with exponential backoff capped at 30 s (3, 6, 12, 24, 30, 30 ... s; 16
+ * attempts, about 6 minutes): after an outage Segment is retried within 30 s of coming back,
+ * instead of the uncapped schedule's minutes.
+ */
+export const FLUSH_BACKOFF = 'delivery-capped';
+export const FLUSH_ATTEMPTS = 16;
+export const flushBackoffMs = (attemptsMade: number) => Math.min(30_000, 3000 * 2 ** Math.max(0, attemptsMade - 1));
+
 export const flushJobOptions = (installationId: string): JobsOptions => ({
   deduplication: { id: flushDeduplicationId(installationId) },
+  attempts: FLUSH_ATTEMPTS,
+  backoff: { type: FLUSH_BACKOFF },
 });

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import { HUB_CONFIG, type HubEnv } from '@hub/config';
 import { drainWorkers, QueueRegistry } from '@hub/queue';
 import { type Job, Worker } from 'bullmq';
-import { DELIVERY_QUEUE, FLUSH_JOB, REDELIVER_JOB, RELAY_DELIVERIES_JOB } from '../delivery-queue';
+import { DELIVERY_QUEUE, FLUSH_BACKOFF, FLUSH_JOB, flushBackoffMs, REDELIVER_JOB, RELAY_DELIVERIES_JOB } from '../delivery-queue';
 import { FANOUT_INBOX_JOB, FANOUT_RELAY_JOB, FanoutProcessor, SUBSCRIPTIONS_QUEUE } from '../subscriptions/fanout.processor';
 import { DeliveryRelay } from './delivery-relay.service';
 import { FlushProcessor } from './flush.processor';
@@ -37,6 +37,7 @@ export class DeliveryWorkers implements OnApplicationBootstrap, BeforeApplicatio
       lockDuration: 15_000,
       stalledInterval: 5_000,
       maxStalledCount: 20,
+      settings: { backoffStrategy: (attemptsMade: number, type?: string) => (type === FLUSH_BACKOFF ? flushBackoffMs(attemptsMade) : 3000) },
       autorun: true,
     });
     worker.on('error', (err) => this.logger.warn({ msg: 'worker error', queue: DELIVERY_QUEUE, err: err.message }));
