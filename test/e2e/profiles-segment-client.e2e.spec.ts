@@ -87,8 +87,9 @@ describe('profiles from @segment/analytics-node (built apps as processes)', () =
 
     const installation = (await fetch(`${hub.base}/api/v1/workspaces/${hub.workspaceId}/installations/${hub.installationId}`, {
       headers: { authorization: `Bearer ${hub.token}` },
-    }).then((r) => r.json())) as { status: string; lastEventAt: string | null };
+    }).then((r) => r.json())) as { status: string; lastEventAt: string | null; eventCounts: Record<string, number> };
     expect(installation.status).toBe('receiving');
     expect(installation.lastEventAt).not.toBeNull();
+    expect(installation.eventCounts).toEqual({ identify: 5, group: 3, track: 3, page: 1, alias: 1 });
   }, 90_000);
 });

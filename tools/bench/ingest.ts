@@ -105,13 +105,13 @@ async function main(): Promise<void> {
     const file = resolve(repoRoot, (require(resolve(repoRoot, 'package.json')).scripts[script] as string).split(/\s+/)[1]);
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
   }
-  const run = randomBytes(4).toString('hex');
-  const hubDb = `hub_bench_${run}_hub`;
-  const baseDb = `hub_bench_${run}_base`;
-  const prefix = `hubbench_${run}`;
+  const runId = randomBytes(4).toString('hex');
+  const hubDb = `hub_bench_${runId}_hub`;
+  const baseDb = `hub_bench_${runId}_base`;
+  const prefix = `hubbench_${runId}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const email = `bench-${run}@example.test`;
-  const password = `bench password ${run}`;
+  const email = `bench-${runId}@example.test`;
+  const password = `bench password ${runId}`;
   const [adminPort, workerPort] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
@@ -128,12 +128,35 @@ async function main(): Promise<void> {
   let worker: Started | undefined;
   let jobs: JobCounter | undefined;
   const hub = new Client({ connectionString: dbUrl(hubDb) });
+  // Ctrl-C still stops the apps and drops the run's databases and Redis keys (via finally).
+  let interrupted: () => void = () => undefined;
+  const interruption = new Promise<never>((_, reject) => {
+    interrupted = () => reject(new Error('interrupted'));
+  });
+  interruption.catch(() => undefined);
+  process.once('SIGINT', () => interrupted());
+  process.once('SIGTERM', () => interrupted());
   log(`size ${JSON.stringify(size)}`);
   await admin(async (c) => {
     await c.query(`CREATE DATABASE "${hubDb}"`);
     await c.query(`CREATE DATABASE "${baseDb}"`);
   });
   try {
+    await Promise.race([interruption, run()]);
+  } finally {
+    await jobs?.close().catch(() => undefined);
+    await hub.end().catch(() => undefined);
+    await Promise.all([adminApp && stop(adminApp), worker && stop(worker)]);
+    await dropRedisKeys(redisUrl, prefix).catch(() => undefined);
+    if (!process.env.HUB_BENCH_KEEP_DB) {
+      await admin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS "${hubDb}" WITH (FORCE)`);
+        await c.query(`DROP DATABASE IF EXISTS "${baseDb}" WITH (FORCE)`);
+      });
+    }
+  }
+
+  async function run(): Promise<void> {
     await migrate(dbUrl(hubDb), env);
     await migrate(dbUrl(baseDb), env);
 
@@ -161,7 +184,7 @@ async function main(): Promise<void> {
     await hub.connect();
     const login = await api(base, 'POST', '/api/v1/auth/login', undefined, { email, password });
     const token = login.body.token as string;
-    const workspace = await api(base, 'POST', '/api/v1/workspaces', token, { name: `Bench ${run}` });
+    const workspace = await api(base, 'POST', '/api/v1/workspaces', token, { name: `Bench ${runId}` });
     const installation = await api(base, 'POST', `/api/v1/workspaces/${workspace.body.id}/installations`, token, {
       connectorId: 'segment-destination',
       name: 'Segment',
@@ -221,6 +244,7 @@ async function main(): Promise<void> {
     const single = (m: RawMessage) => post(base, `/v1/${m.type}`, JSON.stringify(m), auth);
     const s0 = performance.now();
     await sendAll(messages(SEED + 1, 'single', 0, size.singleEvents, size.shape), SINGLE_CONCURRENCY, single, singleLatencies);
+    const sAccepted = performance.now();
     const sDone = await untilProjected(hub, 10 * 60_000);
     accepted += size.singleEvents;
     const singleEps = size.singleEvents / ((sDone - s0) / 1000);
@@ -228,6 +252,7 @@ async function main(): Promise<void> {
       result: 'single',
       events: size.singleEvents,
       seconds: round((sDone - s0) / 1000),
+      acceptSeconds: round((sAccepted - s0) / 1000),
       throughputEps: Math.round(singleEps),
       baselineEps: Math.round(baselineEps),
       ratio: round(singleEps / baselineEps, 3),
@@ -275,17 +300,6 @@ async function main(): Promise<void> {
       },
     });
     if (counted[0].n !== accepted) throw new Error(`projected ${counted[0].n} events for ${accepted} accepted`);
-  } finally {
-    await jobs?.close().catch(() => undefined);
-    await hub.end().catch(() => undefined);
-    await Promise.all([adminApp && stop(adminApp), worker && stop(worker)]);
-    await dropRedisKeys(redisUrl, prefix).catch(() => undefined);
-    if (!process.env.HUB_BENCH_KEEP_DB) {
-      await admin(async (c) => {
-        await c.query(`DROP DATABASE IF EXISTS "${hubDb}" WITH (FORCE)`);
-        await c.query(`DROP DATABASE IF EXISTS "${baseDb}" WITH (FORCE)`);
-      });
-    }
   }
 }
 

@@ -15,6 +15,8 @@ export interface InstallationView {
   statusMessage: string | null;
   credentialId: string | null;
   lastEventAt: string | null;
+  /** Messages received per type (`track`, `identify`, ...) and dropped per reason (`duplicate`, `echo`, `ignored`, ...). */
+  eventCounts: Record<string, number>;
   lastCheckAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -37,6 +39,7 @@ export function toInstallationView(row: InstallationEntity, secretsSet: readonly
     statusMessage: row.statusMessage,
     credentialId: row.credentialId,
     lastEventAt: iso(row.lastEventAt),
+    eventCounts: row.eventCounts ?? {},
     lastCheckAt: iso(row.lastCheckAt),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -22,6 +22,8 @@ export class InstallationEntity {
   @Column('uuid', { name: 'credential_id', nullable: true }) credentialId: string | null;
   @Column('timestamptz', { name: 'last_check_at', nullable: true }) lastCheckAt: Date | null;
   @Column('timestamptz', { name: 'last_event_at', nullable: true }) lastEventAt: Date | null;
+  /** Received messages per type and per drop reason, kept by the profiles drain; never written through TypeORM. */
+  @Column({ type: 'jsonb', name: 'event_counts', insert: false, update: false }) eventCounts: Record<string, number>;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -2,12 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DeadLettersService, PermanentJobError, QueueRegistry, returnToQueue, settleFailedAttempt } from '@hub/queue';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { InboxDrain, type BatchResult } from '../drain/inbox-drain.service';
+import { InboxDrain } from '../drain/inbox-drain.service';
 import { DRAIN_INBOX_JOB, FANOUT_INBOX_JOB, fanoutJobOptions, RELAY_INBOX_JOB, RETAIN_INBOX_JOB, SUBSCRIPTIONS_QUEUE } from '../ingest-queue';
 import { InboxRelay } from './inbox-relay.service';
 import { InboxRetention } from './inbox-retention.service';
 
 const drainData = z.object({ workspaceId: z.uuid() });
+
+const FANOUT_EVERY_MS = 1000;
 
 /** Whether the worker running the job is closing (SIGTERM) or the job was cancelled. */
 export type StopCheck = () => boolean;
@@ -62,10 +64,23 @@ export class IngestJobsProcessor {
     }
     const { workspaceId } = parsed.data;
     const started = Date.now();
+    // The fan-out hears of committed rows at most once a second during a long drain, and once at
+    // its end: one job per batch would mean one job per few events under single-event traffic.
+    let lastFanout = 0;
+    let unannounced = false;
+    const announce = async () => {
+      lastFanout = Date.now();
+      unannounced = false;
+      await this.triggerFanout(workspaceId);
+    };
     const result = await this.drain.drainWorkspace(workspaceId, {
       shouldStop,
-      afterCommit: (batch) => this.triggerFanout(workspaceId, batch),
+      afterCommit: async () => {
+        unannounced = true;
+        if (Date.now() - lastFanout >= FANOUT_EVERY_MS) await announce();
+      },
     });
+    if (unannounced) await announce();
     if (result.batches > 0 || result.failedRows > 0) {
       this.logger.log({
         msg: 'inbox drained',
@@ -83,11 +98,12 @@ export class IngestJobsProcessor {
   }
 
   /**
-   * Contract 5: committed rows go to the subscription fan-out. A Redis hiccup here loses
+   * Contract 5: committed rows go to the subscription fan-out (which claims every processed row
+   * it has not handled, so one job covers any number of batches). A Redis hiccup here loses
    * nothing (the fan-out has its own relay for processed rows it has not seen), so it does not
    * fail a drain whose work is already committed.
    */
-  private async triggerFanout(workspaceId: string, _batch: BatchResult): Promise<void> {
+  private async triggerFanout(workspaceId: string): Promise<void> {
     try {
       await this.queues.add(SUBSCRIPTIONS_QUEUE, FANOUT_INBOX_JOB, { workspaceId }, fanoutJobOptions(workspaceId));
     } catch (err) {
