@@ -48,6 +48,14 @@ interface FlushRun {
   stop: boolean;
   /** Average input bytes of the rows claimed so far: sizes the next claim's row count. */
   avgRowBytes: number;
+  /**
+   * The highest seq a lane of this pass has claimed. Rows below it are sent, or in flight in
+   * another lane (if those fail, the run stops and its retry starts from the bottom), so later
+   * claims start above it instead of walking the index entries of every row already sent (dead
+   * until vacuumed: an O(backlog) scan per claim). A row committed late with a lower seq is
+   * found by the final pass, which starts from the bottom again.
+   */
+  floorSeq: bigint;
 }
 
 /** The largest batch limits among the connector's actions (a claim mixes actions). */
@@ -116,6 +124,7 @@ export class FlushProcessor {
       retryErrors: [],
       stop: false,
       avgRowBytes: 1024,
+      floorSeq: 0n,
     };
     try {
       await this.runLanes(run);
@@ -123,6 +132,7 @@ export class FlushProcessor {
         // Rows committed from now on enqueue a new flush; rows committed before are seen by this
         // last pass. Either way none is left waiting for the relay.
         await job.removeDeduplicationKey().catch(() => false);
+        run.floorSeq = 0n;
         await this.runLanes(run);
       }
     } catch (err) {
@@ -195,7 +205,7 @@ export class FlushProcessor {
     // the rows seen so far, with 25 % to spare; the prefix that fits is what gets sent.
     const expected = Math.ceil((maxBytes / (run.avgRowBytes + ITEM_OVERHEAD_BYTES)) * 1.25);
     const budget = { maxRows: Math.min(batch.maxItems * REQUESTS_PER_CLAIM, Math.max(50, expected)), maxBytes, itemOverheadBytes: ITEM_OVERHEAD_BYTES };
-    const claimed = await this.store.claim(qr, workspaceId, installationId, budget);
+    const claimed = await this.store.claim(qr, workspaceId, installationId, budget, String(run.floorSeq));
     // Less than one request's worth: rows may still be arriving (a producer mid-insert); wait a
     // moment and add them, rather than sending a small request now and another one right after.
     for (let round = 0; round < LINGER_ROUNDS && claimed.length > 0 && size(claimed) < batch.maxBytes && !run.signal.aborted; round++) {
@@ -210,7 +220,11 @@ export class FlushProcessor {
       if (more.length === 0) break;
       claimed.push(...more);
     }
-    if (claimed.length) run.avgRowBytes = Math.max(64, claimed.reduce((n, r) => n + r.inputBytes, 0) / claimed.length);
+    if (claimed.length) {
+      run.avgRowBytes = Math.max(64, claimed.reduce((n, r) => n + r.inputBytes, 0) / claimed.length);
+      const top = BigInt(claimed[claimed.length - 1].seq);
+      if (top > run.floorSeq) run.floorSeq = top;
+    }
     return claimed;
   }
 

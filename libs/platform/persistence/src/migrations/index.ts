@@ -7,6 +7,7 @@ import { InboundKeys1764400000001 } from './1764400000001-inbound-keys';
 import { Profiles1764410000000 } from './1764410000000-profiles';
 import { ProfilesWritePath1764410000001 } from './1764410000001-profiles-write-path';
 import { DeliveriesAndSubscriptions1764500000000 } from './1764500000000-deliveries-and-subscriptions';
+import { DeliveriesAutovacuum1764500000001 } from './1764500000001-deliveries-autovacuum';
 
 /** Every migration, in order. A new migration is a new file here, never an edit of an old one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Profiles1764410000000,
   ProfilesWritePath1764410000001,
   DeliveriesAndSubscriptions1764500000000,
+  DeliveriesAutovacuum1764500000001,
 ];
