@@ -72,6 +72,21 @@ export function guardedRequest(target: TransportTarget, req: GuardedRequest): Pr
     widened.add(req.signal);
   }
   checkLiteralHost(req.url.hostname, target.custom);
+  return sendOnce(target, req, false);
+}
+
+/**
+ * A pooled keep-alive connection can be closed by the server (its idle timeout) just as we reuse
+ * it; the request then fails with ECONNRESET before the server saw it. Node's documentation
+ * recommends retrying exactly that case once, on a fresh connection. Resending is safe: the body
+ * carries the same messageIds, which Segment dedupes.
+ */
+const isStaleSocketError = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+};
+
+function sendOnce(target: TransportTarget, req: GuardedRequest, isRetry: boolean): Promise<GuardedResponse> {
   const secure = req.url.protocol === 'https:';
   const send = secure ? httpsRequest : httpRequest;
   return new Promise<GuardedResponse>((resolve, reject) => {
@@ -107,7 +122,13 @@ export function guardedRequest(target: TransportTarget, req: GuardedRequest): Pr
       },
     );
     outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error(`no answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    outgoing.on('error', reject);
+    outgoing.on('error', (err) => {
+      if (!isRetry && outgoing.reusedSocket && isStaleSocketError(err) && !req.signal?.aborted) {
+        sendOnce(target, req, true).then(resolve, reject);
+        return;
+      }
+      reject(err);
+    });
     outgoing.end(body);
   });
 }
