@@ -144,9 +144,12 @@ describe('queue: failure policy with real BullMQ, dead letters API (real Postgre
   const add = async (tag: string, ws = wsA) => String((await queue.add('action:test', { workspaceId: ws, installationId: null, tag })).id);
   const settled = (id: string) =>
     waitFor(async () => {
+      // State first, then the job: read the other way round, a job that completes between the
+      // two reads shows the final state with the attempt counters of the running attempt.
+      const state = await queue.getJobState(id);
+      if (state !== 'completed' && state !== 'failed') return undefined;
       const job = await Job.fromId(queue, id);
-      const state = await job?.getState();
-      return job && (state === 'completed' || state === 'failed') ? { job, state } : undefined;
+      return job ? { job, state } : undefined;
     });
   const deadFor = (tag: string) => ds.query(`SELECT * FROM dead_letters WHERE payload->>'tag' = $1`, [tag]);
 
