@@ -8,7 +8,9 @@ module.exports = async function globalTeardown() {
     const client = new Client({ connectionString: adminUrl });
     await client.connect();
     try {
-      await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      // The run's database and the ones suites made for themselves (`<run database>_<label>`).
+      const rows = await client.query(`SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $1 || '_')`, [dbName]);
+      for (const { datname } of rows.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     } finally {
       await client.end();
     }

@@ -4,10 +4,12 @@
  * the bootstrap admin, create a workspace, browse the catalog, install and enable a connector,
  * then SIGTERM both apps.
  */
-import { freePort, npmRun, stop, waitFor, type Started } from './processes';
+import { freePort, npmRun, ownDatabase, stop, waitFor, type Started } from './processes';
 
 const email = `smoke-${Date.now()}@example.com`;
 const password = 'correct horse battery staple';
+
+const database = ownDatabase('smoke');
 
 describe('hub smoke (built apps as processes)', () => {
   let env: Record<string, string>;
@@ -20,7 +22,7 @@ describe('hub smoke (built apps as processes)', () => {
     const workerPort = await freePort();
     base = `http://127.0.0.1:${adminPort}`;
     env = {
-      DATABASE_URL: process.env.DATABASE_URL as string,
+      DATABASE_URL: database,
       REDIS_URL: process.env.REDIS_URL as string,
       HUB_REDIS_PREFIX: process.env.HUB_REDIS_PREFIX as string,
       HUB_ENCRYPTION_KEYS: process.env.HUB_ENCRYPTION_KEYS as string,
@@ -115,7 +117,7 @@ describe('hub smoke (built apps as processes)', () => {
 describe('boot with bad configuration', () => {
   it('stops with a message naming the variable', async () => {
     const started = npmRun('start:admin', {
-      DATABASE_URL: process.env.DATABASE_URL as string,
+      DATABASE_URL: database,
       HUB_ENCRYPTION_KEYS: process.env.HUB_ENCRYPTION_KEYS as string,
       ADMIN_PORT: 'not-a-port',
     });
@@ -124,7 +126,7 @@ describe('boot with bad configuration', () => {
   }, 30_000);
 
   it('refuses to start without a keyring', async () => {
-    const started = npmRun('start:worker', { DATABASE_URL: process.env.DATABASE_URL as string, HUB_ENCRYPTION_KEYS: '' });
+    const started = npmRun('start:worker', { DATABASE_URL: database, HUB_ENCRYPTION_KEYS: '' });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain('HUB_ENCRYPTION_KEYS');
   }, 30_000);

@@ -4,6 +4,18 @@ import { resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '../..');
 
+/**
+ * A database of the test run for one suite alone: `<run database>_<label>`, created by
+ * `npm run migrate` and dropped by the global teardown with the run's own. Suites that rely on
+ * the first-admin bootstrap need one, because the bootstrap only runs on a database with no admin.
+ */
+export function ownDatabase(label: string): string {
+  if (!/^[a-z0-9_]{1,20}$/.test(label)) throw new Error(`database label "${label}" must be 1-20 of [a-z0-9_]`);
+  const url = new URL(process.env.DATABASE_URL as string);
+  url.pathname = `${url.pathname}_${label}`;
+  return url.toString();
+}
+
 export interface Started {
   child: ChildProcess;
   output: () => string;

@@ -6,11 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { followToCallback, type OidcServer, startOidcServer } from '../../libs/platform/vault/test/oidc-kit';
-import { freePort, npmRun, stop, waitFor, type Started } from './processes';
+import { freePort, npmRun, ownDatabase, stop, waitFor, type Started } from './processes';
 
 const CANARY = `canary-${randomUUID()}`;
 const email = `vault-e2e-${Date.now()}@example.com`;
 const password = 'vault e2e password 1234';
+
+const database = ownDatabase('vault');
 
 describe('vault in the built apps', () => {
   let oidc: OidcServer;
@@ -48,7 +50,7 @@ describe('vault in the built apps', () => {
       rotateRefresh: true,
     });
     env = {
-      DATABASE_URL: process.env.DATABASE_URL as string,
+      DATABASE_URL: database,
       REDIS_URL: process.env.REDIS_URL as string,
       HUB_REDIS_PREFIX: process.env.HUB_REDIS_PREFIX as string,
       HUB_ENCRYPTION_KEYS: process.env.HUB_ENCRYPTION_KEYS as string,
@@ -138,7 +140,7 @@ describe('vault in the built apps', () => {
 describe('boot with bad OAuth variables', () => {
   it('stops with a message naming the variable, never its value', async () => {
     const started = npmRun('start:admin', {
-      DATABASE_URL: process.env.DATABASE_URL as string,
+      DATABASE_URL: database,
       HUB_ENCRYPTION_KEYS: process.env.HUB_ENCRYPTION_KEYS as string,
       HUB_OAUTH_GENERIC_CLIENT_ID: 'id',
       HUB_OAUTH_GENERIC_CLIENT_SECRET: 'generic-secret-value',

@@ -54,4 +54,15 @@ describe('runMigrations (real PostgreSQL)', () => {
       await drop();
     }
   });
+
+  it('creates a missing database from three processes at once: all succeed, one applies', async () => {
+    const { url, drop } = await freshDatabaseUrl();
+    try {
+      // The CREATE DATABASE statements race too: the losers see 23505 or 42P04, not a failure.
+      const results = await Promise.all([runMigrations(url), runMigrations(url), runMigrations(url)]);
+      expect(results.flat()).toEqual(MIGRATIONS.map((m) => m.name));
+    } finally {
+      await drop();
+    }
+  });
 });

@@ -27,8 +27,10 @@ export async function ensureDatabase(url: string): Promise<boolean> {
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     return true;
   } catch (err) {
-    // Another replica created it first.
-    if ((err as { code?: string }).code === '42P04') return false;
+    // Another replica created it first: 42P04 when it had committed before we asked, 23505
+    // (pg_database's unique name index) when both CREATE DATABASE statements ran at once.
+    const code = (err as { code?: string }).code;
+    if (code === '42P04' || code === '23505') return false;
     throw err;
   } finally {
     await admin.end();

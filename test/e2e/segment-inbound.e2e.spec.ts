@@ -5,13 +5,13 @@
  */
 import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
-// The repo's process helpers for e2e tests (not a library): shared by every e2e suite.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { freePort, npmRun, stop, waitFor, type Started } from '../../../../test/e2e/processes';
+import { freePort, npmRun, ownDatabase, stop, waitFor, type Started } from './processes';
 
 const email = `ingest-e2e-${Date.now()}@example.com`;
 const password = 'ingest e2e password 123';
 const CANARY = `body-canary-${Date.now()}`;
+
+const database = ownDatabase('inbound');
 
 describe('Segment inbound routes of the built admin app', () => {
   let admin: Started;
@@ -21,7 +21,7 @@ describe('Segment inbound routes of the built admin app', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env = {
-      DATABASE_URL: process.env.DATABASE_URL as string,
+      DATABASE_URL: database,
       REDIS_URL: process.env.REDIS_URL as string,
       HUB_REDIS_PREFIX: process.env.HUB_REDIS_PREFIX as string,
       HUB_ENCRYPTION_KEYS: process.env.HUB_ENCRYPTION_KEYS as string,
@@ -81,7 +81,7 @@ describe('Segment inbound routes of the built admin app', () => {
     });
     expect(tracking.status).toBe(200);
 
-    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    const db = new Client({ connectionString: database });
     await db.connect();
     try {
       const { rows } = await db.query(`SELECT sum(event_count)::int AS n FROM inbox WHERE installation_id = $1`, [inst.body.id]);
