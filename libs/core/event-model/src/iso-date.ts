@@ -4,11 +4,12 @@
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Proleptic Gregorian, as `Date` counts (year 0 is a leap year). */
 function daysInMonth(year: number, month: number): number {
-  const date = new Date(0);
-  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
-  date.setUTCFullYear(year, month, 0);
-  return date.getUTCDate();
+  if (month !== 2) return DAYS[month - 1];
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 function offsetMinutes(zone: string | undefined): number | undefined {
@@ -38,6 +39,8 @@ export function parseIsoDate(text: string): number | undefined {
   const offset = offsetMinutes(zone);
   if (offset === undefined) return undefined;
   const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
+  // Date.UTC maps the years 0-99 to 1900-1999; setUTCFullYear does not.
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
   const utc = new Date(0);
   utc.setUTCFullYear(year, month - 1, day);
   utc.setUTCHours(hour, minute, second, ms);

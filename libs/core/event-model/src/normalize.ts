@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { admitEvent } from './admit-event';
+import { fastSegmentMessage } from './fast-message';
 import { fieldError, fromZodIssues, type FieldError } from './field-error';
 import { SEGMENT_TYPES, segmentMessage, type SegmentMessage, type SegmentType } from './messages';
 import type { JsonObject } from './safe-json';
@@ -65,16 +66,27 @@ function coerceId(field: SentField | undefined): unknown {
   return field.value === '' ? undefined : field.value;
 }
 
-// An absent optional field stays absent in the output instead of becoming `key: undefined`.
-const withoutUndefined = (fields: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-
 /**
  * Normalizes a message that already passed `admitEvent`: a JSON-pure copy with the shape and
  * size caps checked and prototype keys removed. Unknown top-level fields are dropped, which
- * also keeps a body-level `writeKey` out of storage.
+ * also keeps a body-level `writeKey` out of storage. A message that passes every rule takes
+ * the hand-written check (`fastSegmentMessage`); zod decides, and words the errors, otherwise.
  */
 export function normalizeAdmitted(raw: JsonObject, opts: NormalizeOptions): NormalizeResult {
+  return normalizeWith(raw, opts, true);
+}
+
+/** `normalizeAdmitted` with zod alone deciding: the reference the fast path is tested against. */
+export function normalizeAdmittedWithZod(raw: JsonObject, opts: NormalizeOptions): NormalizeResult {
+  return normalizeWith(raw, opts, false);
+}
+
+/** The candidate's fields in order; `undefined` ones are left out, as if never set. */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) target[key] = value;
+}
+
+function normalizeWith(raw: JsonObject, opts: NormalizeOptions, fast: boolean): NormalizeResult {
   if (Number.isNaN(opts.receivedAt.getTime())) {
     return fail([fieldError('receivedAt', 'the hub clock gave an invalid date')]);
   }
@@ -85,41 +97,46 @@ export function normalizeAdmitted(raw: JsonObject, opts: NormalizeOptions): Norm
     return fail([fieldError('type', `must be one of ${SEGMENT_TYPES.join(', ')}`)]);
   }
 
-  const sentKeys = new Map<string, string>();
-  const take = (field: string): SentField | undefined => {
-    const found = read(raw, field);
-    if (found) sentKeys.set(field, found.key);
-    return found;
-  };
-
   const clock = deriveTimestamps(
-    { timestamp: take('timestamp'), originalTimestamp: take('originalTimestamp'), sentAt: take('sentAt') },
+    { timestamp: read(raw, 'timestamp'), originalTimestamp: read(raw, 'originalTimestamp'), sentAt: read(raw, 'sentAt') },
     opts.receivedAt,
   );
-  const received = opts.receivedAt.toISOString();
-  const candidate = withoutUndefined({
-    type,
-    messageId: coerceId(take('messageId')) ?? (opts.generateId ?? randomUUID)(),
-    userId: coerceId(take('userId')),
-    anonymousId: coerceId(take('anonymousId')),
-    groupId: coerceId(take('groupId')),
-    previousId: coerceId(take('previousId')),
-    event: take('event')?.value,
-    name: take('name')?.value,
-    category: take('category')?.value,
-    version: take('version')?.value,
-    context: take('context')?.value ?? {},
-    integrations: take('integrations')?.value ?? {},
-    traits: take('traits')?.value ?? {},
-    properties: take('properties')?.value ?? {},
+  const candidate: Record<string, unknown> = { type };
+  put(candidate, 'messageId', coerceId(read(raw, 'messageId')) ?? (opts.generateId ?? randomUUID)());
+  put(candidate, 'userId', coerceId(read(raw, 'userId')));
+  put(candidate, 'anonymousId', coerceId(read(raw, 'anonymousId')));
+  put(candidate, 'groupId', coerceId(read(raw, 'groupId')));
+  put(candidate, 'previousId', coerceId(read(raw, 'previousId')));
+  put(candidate, 'event', read(raw, 'event')?.value);
+  put(candidate, 'name', read(raw, 'name')?.value);
+  put(candidate, 'category', read(raw, 'category')?.value);
+  put(candidate, 'version', read(raw, 'version')?.value);
+  candidate['context'] = read(raw, 'context')?.value ?? {};
+  candidate['integrations'] = read(raw, 'integrations')?.value ?? {};
+  candidate['traits'] = read(raw, 'traits')?.value ?? {};
+  candidate['properties'] = read(raw, 'properties')?.value ?? {};
+  if (clock.ok) {
+    const { timestamp, originalTimestamp, sentAt, receivedAt } = clock.value;
+    candidate['timestamp'] = timestamp;
+    put(candidate, 'originalTimestamp', originalTimestamp);
+    put(candidate, 'sentAt', sentAt);
+    candidate['receivedAt'] = receivedAt;
+  } else {
     // With a bad clock field the message fails anyway; these only keep the other checks running.
-    ...(clock.ok ? clock.value : { timestamp: received, receivedAt: received }),
-  });
+    const received = opts.receivedAt.toISOString();
+    candidate['timestamp'] = received;
+    candidate['receivedAt'] = received;
+  }
 
+  if (fast && clock.ok) {
+    const message = fastSegmentMessage(candidate);
+    if (message) return { ok: true, message };
+  }
   const parsed = segmentMessage.safeParse(candidate);
   const errors = [
     ...(clock.ok ? [] : clock.errors),
-    ...(parsed.success ? [] : fromZodIssues(parsed.error.issues, (key) => sentKeys.get(key) ?? key)),
+    // Errors name the key as sent (`user_id` when the sender used snake_case).
+    ...(parsed.success ? [] : fromZodIssues(parsed.error.issues, (key) => read(raw, key)?.key ?? key)),
   ];
   if (errors.length > 0 || !parsed.success) return fail(errors);
   return { ok: true, message: parsed.data };

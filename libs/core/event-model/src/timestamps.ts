@@ -35,6 +35,35 @@ function parseField(field: SentField | undefined, errors: FieldError[]): number 
 }
 
 /**
+ * `new Date(ms).toISOString()`, without the Date when the sender already wrote exactly that:
+ * `YYYY-MM-DDTHH:mm:ss.sssZ` that parsed (so its fields are in range) prints back unchanged.
+ */
+function isoOf(ms: number, field: SentField | undefined): string {
+  const sent = field?.value;
+  if (
+    typeof sent === 'string' &&
+    sent.length === 24 &&
+    sent.charCodeAt(10) === 84 && // T
+    sent.charCodeAt(19) === 46 && // .
+    sent.charCodeAt(23) === 90 // Z
+  ) {
+    return sent;
+  }
+  return new Date(ms).toISOString();
+}
+
+/** One request's events share their receivedAt: its ISO form is computed once. */
+let lastReceived = NaN;
+let lastReceivedIso = '';
+function receivedIso(ms: number): string {
+  if (ms !== lastReceived) {
+    lastReceivedIso = new Date(ms).toISOString();
+    lastReceived = ms;
+  }
+  return lastReceivedIso;
+}
+
+/**
  * Segment's rule (PROTOCOLS.md): with the sender's clock fields (`sentAt` and
  * `originalTimestamp`) the skew between the sender's clock and ours is removed,
  * `timestamp = receivedAt - (sentAt - originalTimestamp)`; otherwise `timestamp` as sent, else
@@ -57,13 +86,11 @@ export function deriveTimestamps(
   if (!inFourDigitYears(derived)) {
     return { ok: false, errors: [fieldError('timestamp', 'the derived timestamp falls outside the years 0000-9999')] };
   }
-  return {
-    ok: true,
-    value: {
-      timestamp: new Date(derived).toISOString(),
-      ...(original !== undefined && { originalTimestamp: new Date(original).toISOString() }),
-      ...(sentAt !== undefined && { sentAt: new Date(sentAt).toISOString() }),
-      receivedAt: new Date(received).toISOString(),
-    },
-  };
+  const value: DerivedTimestamps = {
+    timestamp: derived === timestamp ? isoOf(derived, sent.timestamp) : new Date(derived).toISOString(),
+  } as DerivedTimestamps;
+  if (original !== undefined) value.originalTimestamp = isoOf(original, sent.originalTimestamp);
+  if (sentAt !== undefined) value.sentAt = isoOf(sentAt, sent.sentAt);
+  value.receivedAt = receivedIso(received);
+  return { ok: true, value };
 }
