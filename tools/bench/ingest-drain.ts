@@ -7,6 +7,7 @@
  * figures come from `npm run bench:ingest`.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { normalizeMessage } from '@hub/event-model';
 import { dataSourceOptions, runMigrations } from '@hub/persistence';
 import { InboxDrain } from '@hub/profiles';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
         `auto_explain.log_min_duration = ${Number(process.env.HUB_BENCH_EXPLAIN)}`,
         'auto_explain.log_analyze = on',
         'auto_explain.log_buffers = on',
+        'auto_explain.log_wal = on',
       ]) {
         await admin.query(`ALTER DATABASE "${name}" SET ${setting}`);
       }
@@ -89,19 +91,76 @@ async function main(): Promise<void> {
       }) as typeof qr.query;
       return qr;
     };
+    const pgBefore = await pgCounters(db, name);
+    const nodeBefore = process.cpuUsage();
     const started = performance.now();
-    const result = await new InboxDrain(db).drainWorkspace(ws.id);
+    // --stop-after N: leave the rest pending (with HUB_BENCH_KEEP_DB=1, a database to profile by hand).
+    const stopAfter = arg('--stop-after', Number.MAX_SAFE_INTEGER);
+    let drained = 0;
+    const result = await new InboxDrain(db).drainWorkspace(ws.id, {
+      shouldStop: () => drained >= stopAfter,
+      afterCommit: async (batch) => {
+        drained += Object.values(batch.counts).reduce((a, b) => a + b, 0);
+      },
+    });
     const ms = performance.now() - started;
+    const node = process.cpuUsage(nodeBefore);
+    const pgAfter = await pgCounters(db, name);
     const out = [...timings].sort((a, b) => b[1].ms - a[1].ms).map(([sql, t]) => ({ sql, ms: Math.round(t.ms), n: t.n }));
+    const per10k = (n: number) => Math.round((n * 10_000) / drained);
+    const pgCpuMs = [...pgAfter.cpuMs].reduce((sum, [pid, t]) => sum + t - (pgBefore.cpuMs.get(pid) ?? 0), 0);
+    const walBytes = Number(pgAfter.wal - pgBefore.wal);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'ingest-drain', events, inboxRows: rows, batches: result.batches, seconds: Math.round(ms) / 1000, eventsPerSecond: Math.round(events / (ms / 1000)) })}\n`,
+      `${JSON.stringify({
+        bench: 'ingest-drain',
+        events,
+        inboxRows: rows,
+        batches: result.batches,
+        seconds: Math.round(ms) / 1000,
+        drained,
+        eventsPerSecond: Math.round(drained / (ms / 1000)),
+        msPer10k: per10k(ms),
+        postgresCpuMsPer10k: per10k(pgCpuMs),
+        nodeCpuMsPer10k: per10k((node.user + node.system) / 1000),
+        walBytesPerEvent: Math.round(walBytes / drained),
+        tables: pgAfter.tables,
+      })}\n`,
     );
     for (const t of out) process.stderr.write(`${JSON.stringify(t)}\n`);
     await db.destroy();
   } finally {
-    if (!process.env.HUB_BENCH_KEEP_DB) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    if (process.env.HUB_BENCH_KEEP_DB) process.stderr.write(`kept database ${name}\n`);
+    else await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }
+}
+
+/**
+ * The database's backends' CPU time (from /proc: the bench runs beside the server; 0 when it
+ * cannot read them), the WAL position, and the tables' update counters.
+ */
+async function pgCounters(db: DataSource, name: string) {
+  const pids = (await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [name])) as { pid: number }[];
+  const cpuMs = new Map<number, number>();
+  for (const { pid } of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      cpuMs.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      // another machine or another user's process
+    }
+  }
+  const [{ lsn }] = await db.query(`SELECT pg_current_wal_lsn()::text AS lsn`);
+  const [hi, lo] = (lsn as string).split('/');
+  const tables = Object.fromEntries(
+    (
+      (await db.query(
+        `SELECT relname, n_tup_ins::int AS ins, n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot, pg_total_relation_size(relid)::bigint / 1048576 AS mb
+         FROM pg_stat_user_tables WHERE relname IN ('events', 'profile_users', 'profile_accounts', 'profile_memberships', 'catalog_traits')`,
+      )) as { relname: string; ins: number; upd: number; hot: number; mb: string }[]
+    ).map((r) => [r.relname, { ins: r.ins, upd: r.upd, hot: r.hot, mb: Number(r.mb) }]),
+  );
+  return { cpuMs, wal: (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`), tables };
 }
 
 main().catch((err: Error) => {

@@ -274,6 +274,19 @@ describe('inbox drain (real PostgreSQL)', () => {
     expect(rows.every((r: { processed_at: Date | null }) => r.processed_at !== null)).toBe(true);
   });
 
+  it('claims inbox rows in id order, also across a power of ten (not in text order)', async () => {
+    const src = await createTestSource(db);
+    // Ids 98..103 (or the same around the next power of ten): as text, "100" sorts before "98".
+    await db.query(
+      `SELECT setval(pg_get_serial_sequence('inbox', 'id'), (10 ^ ceil(log(coalesce(max(id), 0) + 10)))::bigint - 3) FROM inbox`,
+    );
+    for (let i = 0; i < 6; i++) await insertInbox(db, src, [segment({ type: 'track', userId: 'u1', event: 'Tick', messageId: `o-${i}` })]);
+    const result = await drain.drainWorkspace(src.workspaceId);
+    expect(result.batches).toBe(2);
+    const ids = await db.query(`SELECT message_id FROM events WHERE workspace_id = $1 ORDER BY id`, [src.workspaceId]);
+    expect(ids.map((r: { message_id: string }) => r.message_id)).toEqual(['o-0', 'o-1', 'o-2', 'o-3', 'o-4', 'o-5']);
+  });
+
   it('drains a backlog larger than one batch in bounded transactions, in inbox order', async () => {
     const src = await createTestSource(db);
     for (let i = 0; i < 7; i++) {

@@ -46,12 +46,15 @@ export const CREATE_STAGING_TABLES = `
  */
 export const LOCK_WORKSPACE = `SELECT pg_advisory_xact_lock(hashtextextended('hub:drain:' || $1::text, 0))`;
 
-/** $2 = max rows. Oldest first, so one workspace's messages are projected in arrival order. */
+/**
+ * $2 = max rows. Oldest first, so one workspace's messages are projected in arrival order (by the
+ * bigint id: the text alias must not be what ORDER BY sorts, or row 10 would come before row 9).
+ */
 export const CLAIM_INBOX_ROWS = `
-  SELECT id::text AS id, event_count AS "eventCount"
-  FROM inbox
-  WHERE workspace_id = $1 AND processed_at IS NULL
-  ORDER BY id
+  SELECT i.id::text AS id, i.event_count AS "eventCount"
+  FROM inbox i
+  WHERE i.workspace_id = $1 AND i.processed_at IS NULL
+  ORDER BY i.id
   LIMIT $2
   FOR UPDATE SKIP LOCKED`;
 
