@@ -104,6 +104,7 @@ export class InboundEdge {
         this.writer.emit({ workspaceId: snapshot.workspaceId, installationId: snapshot.installationId }, events, options, {
           receivedAt: state.receivedAt,
           omitFromPayload: route.bodyKeyFields,
+          signal,
         }),
       signal,
       auth,

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { BatchError } from '@hub/event-model';
 import type { EventSink } from '@hub/host';
 import type { EmitOptions, EmitResult } from '@hub/sdk';
@@ -7,7 +7,11 @@ import { DrainEnqueuer } from './drain-enqueuer.service';
 import { InboundLimitError, InboxUnavailableError } from './ingest.exception';
 import { INGEST_POOL } from './ingest-pool';
 import { normalizeEvents, reasonOf, type NormalizedEvents, type RejectedRow } from './normalize-events';
-import { toPostgresJson } from './postgres-json';
+import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, InboxCommitter, type InboxEntry } from './inbox-committer';
+import { jsonbArrayParam, toPostgresJson } from './postgres-json';
+
+/** Group-commit tuning (`InboxCommitter`); DEFAULT_GROUP_COMMIT without a provider. */
+export const GROUP_COMMIT_OPTIONS = Symbol('GROUP_COMMIT_OPTIONS');
 
 export interface EmitTarget {
   workspaceId: string;
@@ -19,34 +23,16 @@ export interface WriteOptions {
   receivedAt?: Date;
   /** Top-level fields never stored with a rejected event (a body-level write key). */
   omitFromPayload?: readonly string[];
+  /** The request's deadline: once it fired, rows not yet sent to Postgres are never sent. */
+  signal?: AbortSignal;
 }
 
-/**
- * One statement per request: the accepted events as one jsonb array in one `inbox` row and the
- * rejected ones in `rejected_events`, committed together (a statement is atomic), so the sender
- * is answered only for what is durably stored, and nothing is written per event.
- */
-const INSERT_SQL = `
-WITH inbox_row AS (
-  INSERT INTO inbox (workspace_id, installation_id, received_at, event_count, events)
-  SELECT $1, $2, $3, $4, $5::jsonb WHERE $4 > 0
-  RETURNING id
-), rejected_rows AS (
-  INSERT INTO rejected_events (workspace_id, installation_id, received_at, message_id, batch_index, errors, bytes, payload)
-  SELECT $1, $2, $3, r.message_id, r.batch_index, r.errors, r.bytes, r.payload
-  FROM jsonb_to_recordset($6::jsonb) AS r(message_id text, batch_index integer, errors jsonb, bytes integer, payload jsonb)
-  RETURNING 1
-)
-SELECT (SELECT id FROM inbox_row) AS inbox_id, (SELECT count(*) FROM rejected_rows)::int AS rejected`;
-
-/** The rejected rows as a JSON array; payloads are already JSON text and are spliced in as is. */
-function rejectedJson(rows: RejectedRow[]): string {
-  const parts = rows.map(
-    (r) =>
-      `{"message_id":${JSON.stringify(r.messageId)},"batch_index":${r.index},"errors":${JSON.stringify(r.errors)},` +
+/** A rejected row as the JSON object `groupStatement` reads; the payload is already JSON text. */
+function rejectedRowJson(r: RejectedRow): string {
+  return toPostgresJson(
+    `{"message_id":${JSON.stringify(r.messageId)},"batch_index":${r.index},"errors":${JSON.stringify(r.errors)},` +
       `"bytes":${r.bytes ?? 'null'},"payload":${r.payload ?? 'null'}}`,
   );
-  return `[${parts.join(',')}]`;
 }
 
 /**
@@ -55,10 +41,15 @@ function rejectedJson(rows: RejectedRow[]): string {
  */
 @Injectable()
 export class InboxWriter implements EventSink {
+  private readonly committer: InboxCommitter;
+
   constructor(
-    @Inject(INGEST_POOL) private readonly pool: Pool,
+    @Inject(INGEST_POOL) pool: Pool,
     private readonly drain: DrainEnqueuer,
-  ) {}
+    @Optional() @Inject(GROUP_COMMIT_OPTIONS) groupCommit?: GroupCommitOptions,
+  ) {
+    this.committer = new InboxCommitter(pool, groupCommit ?? DEFAULT_GROUP_COMMIT);
+  }
 
   async emit(target: EmitTarget, events: unknown[], options: EmitOptions = {}, write: WriteOptions = {}): Promise<EmitResult> {
     if (!Array.isArray(events)) throw new TypeError('emit(events): events must be an array');
@@ -73,26 +64,30 @@ export class InboxWriter implements EventSink {
       }
       throw err;
     }
-    await this.store(target, normalized, receivedAt);
+    await this.store(target, normalized, receivedAt, write.signal);
     return {
       accepted: normalized.accepted.length,
       rejected: normalized.rejected.map((r) => ({ index: r.index, reason: reasonOf(r.errors) })),
     };
   }
 
-  /** Commits, then enqueues the drain (never failing the caller for Redis). */
-  async store(target: EmitTarget, normalized: NormalizedEvents, receivedAt: Date): Promise<void> {
+  /**
+   * Commits (sharing a statement with concurrent requests, `InboxCommitter`), then enqueues the
+   * drain (never failing the caller for Redis).
+   */
+  async store(target: EmitTarget, normalized: NormalizedEvents, receivedAt: Date, signal?: AbortSignal): Promise<void> {
     const { accepted, rejected } = normalized;
     if (accepted.length === 0 && rejected.length === 0) return;
+    const entry: InboxEntry = {
+      workspaceId: target.workspaceId,
+      installationId: target.installationId,
+      receivedAt: receivedAt.toISOString(),
+      eventCount: accepted.length,
+      events: accepted.length > 0 ? jsonbArrayParam(accepted) : null,
+      rejected: rejected.map(rejectedRowJson),
+    };
     try {
-      await this.pool.query(INSERT_SQL, [
-        target.workspaceId,
-        target.installationId,
-        receivedAt.toISOString(),
-        accepted.length,
-        toPostgresJson(JSON.stringify(accepted)),
-        toPostgresJson(rejectedJson(rejected)),
-      ]);
+      await this.committer.commit(entry, signal);
     } catch (err) {
       throw new InboxUnavailableError(err);
     }

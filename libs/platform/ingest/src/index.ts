@@ -1,5 +1,6 @@
 export * from './drain-queue';
 export * from './drain-enqueuer.service';
+export * from './inbox-committer';
 export * from './inbox-writer.service';
 export * from './ingest.exception';
 export * from './ingest.module';
@@ -9,6 +10,7 @@ export * from './inbound-key-codec';
 export * from './inbound-routes';
 export * from './inbound-secret-aad';
 export * from './normalize-events';
+export { jsonbArrayParam, toPostgresJson } from './postgres-json';
 export { INBOUND_CACHE_TTL_MS } from './inbound-installations.service';
 export { INBOUND_DEADLINE_MS } from './inbound-edge.service';
 export type { RejectedEventView } from './rejected-events.service';

@@ -38,6 +38,13 @@ export function createIngestPool(options: IngestPoolOptions): Pool {
     application_name: 'hub-ingest',
   });
   const logger = new Logger('IngestPool');
+  // Inbox rows are half a megabyte of jsonb for a full Tracking API batch: lz4 compresses them
+  // for TOAST about 3x faster than the default pglz, for the edge's insert and the drain's read
+  // alike (the column keeps no fixed method, so each value records its own). Queued before the
+  // pool hands the connection out; where Postgres lacks lz4 the SET fails and pglz stays.
+  pool.on('connect', (client) => {
+    client.query(`SET default_toast_compression = 'lz4'`).catch(() => undefined);
+  });
   // An idle connection that dies (Postgres restarted) must not crash the process; the pool
   // drops it and the next request opens a new one.
   pool.on('error', (err) => logger.warn({ msg: 'idle ingest connection failed', err: err.message }));

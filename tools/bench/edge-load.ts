@@ -1,0 +1,165 @@
+/**
+ * `node -r @swc-node/register tools/bench/edge-load.ts [--warm-events N]
+ *   [--batch-rate R] [--single-rate R] [--seconds N] [--no-worker] [--cpu-prof DIR]`
+ *
+ * The accept path under load, for tuning the edge (the end-to-end figures come from
+ * `npm run bench:ingest`): the BUILT admin app (and worker, draining concurrently, unless
+ * `--no-worker`), a warm-up of batched traffic, then open-loop `/v1/batch` (~480 KB) and
+ * `/v1/<type>` traffic at fixed rates. Prints one JSON line per phase with latency percentiles
+ * and the admin process's CPU time (utime + stime from /proc) per request and per event, which
+ * stays meaningful on a shared, noisy machine where wall-clock latencies do not.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
+import { api, basicAuth, peakRssMb, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
+import { batchBodies, messages, type RawMessage } from './ingest-traffic';
+
+const argv = process.argv.slice(2);
+const num = (flag: string, fallback: number) => {
+  const i = argv.indexOf(flag);
+  return i < 0 ? fallback : Number(argv[i + 1]);
+};
+const str = (flag: string) => {
+  const i = argv.indexOf(flag);
+  return i < 0 ? undefined : argv[i + 1];
+};
+const shape = { users: 200_000, accounts: 20_000 };
+const log = (msg: string) => process.stderr.write(`[edge-load] ${msg}\n`);
+const line = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'edge-load', ...o })}\n`);
+
+/** utime + stime of a process in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The admin app with `--cpu-prof` (not allowed in NODE_OPTIONS); the profile is written at exit. */
+function profiled(dir: string, env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/apps/admin/src/main.js'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return { child, output: () => out, exited: new Promise((res) => child.on('exit', (code) => res(code))) };
+}
+
+async function main(): Promise<void> {
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const runId = randomBytes(4).toString('hex');
+  const dbName = `hub_edge_${runId}`;
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const prefix = `hubedge_${runId}`;
+  const [adminPort, workerPort] = [await freePort(), await freePort()];
+  const env: Record<string, string> = {
+    DATABASE_URL: url.toString(),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    HUB_REDIS_PREFIX: prefix,
+    HUB_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    ADMIN_PORT: String(adminPort),
+    WORKER_PORT: String(workerPort),
+    HUB_ADMIN_EMAIL: `edge-${runId}@example.test`,
+    HUB_ADMIN_PASSWORD: `edge password ${runId}`,
+    LOG_LEVEL: 'warn',
+  };
+  const root = new Client({ connectionString: adminUrl });
+  await root.connect();
+  await root.query(`CREATE DATABASE "${dbName}"`);
+  let admin: Started | undefined;
+  let worker: Started | undefined;
+  const db = new Client({ connectionString: url.toString() });
+  try {
+    const m = npmRun('migrate', env);
+    if ((await m.exited) !== 0) throw new Error(m.output());
+    const prof = str('--cpu-prof');
+    admin = prof ? profiled(prof, env) : npmRun('start:admin', env);
+    if (!argv.includes('--no-worker')) worker = npmRun('start:worker', env);
+    const base = `http://127.0.0.1:${adminPort}`;
+    await waitFor(`${base}/health/ready`, 60_000, admin);
+    if (worker) await waitFor(`http://127.0.0.1:${workerPort}/health/ready`, 60_000, worker);
+    await db.connect();
+    const login = await api(base, 'POST', '/api/v1/auth/login', undefined, { email: env.HUB_ADMIN_EMAIL, password: env.HUB_ADMIN_PASSWORD });
+    const token = login.body.token as string;
+    const ws = await api(base, 'POST', '/api/v1/workspaces', token, { name: `Edge ${runId}` });
+    const inst = await api(base, 'POST', `/api/v1/workspaces/${ws.body.id}/installations`, token, {
+      connectorId: 'segment-destination', name: 'Segment', settings: {}, enabled: true,
+    });
+    const writeKey = (inst.body.inboundKeys as { name: string; value: string }[]).find((k) => k.name === 'writeKey')!.value;
+    await api(base, 'PUT', `/api/v1/workspaces/${ws.body.id}/model-settings`, token, { accountNameTrait: 'name', userEmailTrait: 'email', accountIdProperty: 'accountId', pageEvents: true });
+    const auth = { authorization: basicAuth(writeKey) };
+    const pid = admin.child.pid as number;
+
+    const phase = async (name: string, fn: (lat: number[]) => Promise<{ requests: number; events: number }>) => {
+      const lat: number[] = [];
+      const c0 = cpuMs(pid);
+      const t0 = performance.now();
+      const r = await fn(lat);
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = cpuMs(pid) - c0;
+      line({
+        phase: name, requests: r.requests, events: r.events, seconds: Math.round(seconds * 100) / 100,
+        reqPerSec: Math.round((r.requests / seconds) * 10) / 10, eventsPerSec: Math.round(r.events / seconds),
+        adminCpuMsPerRequest: Math.round((cpu / r.requests) * 100) / 100, adminCpuUsPerEvent: Math.round((cpu * 1000) / r.events),
+        adminCpuShare: Math.round((cpu / 1000 / seconds) * 100) / 100, ms: percentiles(lat),
+      });
+    };
+
+    const warm = num('--warm-events', 100_000);
+    if (warm > 0) {
+      await phase('batched-max', async (lat) => {
+        const bodies = [...batchBodies(messages(1, 'warm', 0, warm, shape), 480 * 1024)];
+        const requests = await sendAll(bodies, 4, (b) => post(base, '/v1/batch', b.body, auth), lat);
+        return { requests, events: warm };
+      });
+    }
+    const seconds = num('--seconds', 15);
+    const batchRate = num('--batch-rate', 3.7);
+    if (batchRate > 0) {
+      await phase('batched-at-rate', async (lat) => {
+        const bodies = batchBodies(messages(2, 'lat-batch', 0, 50_000_000, shape), 480 * 1024);
+        return sendAtRate(bodies, batchRate, seconds, (b) => post(base, '/v1/batch', b.body, auth), lat);
+      });
+    }
+    const singleMax = num('--single-max', 0);
+    if (singleMax > 0) {
+      await phase('single-max', async (lat) => {
+        const single = (m: RawMessage) => post(base, `/v1/${m.type}`, JSON.stringify(m), auth);
+        const requests = await sendAll(messages(4, 'single-max', 0, singleMax, shape), 32, single, lat);
+        return { requests, events: requests };
+      });
+    }
+    const singleRate = num('--single-rate', 198);
+    if (singleRate > 0) {
+      await phase('single-at-rate', async (lat) => {
+        const items = (function* () {
+          for (const m of messages(3, 'lat-single', 0, 50_000_000, shape)) yield { m, count: 1 };
+        })();
+        return sendAtRate(items, singleRate, seconds, (x) => post(base, `/v1/${x.m.type}`, JSON.stringify(x.m), auth), lat);
+      });
+    }
+    line({ phase: 'memory', adminPeakRssMb: peakRssMb(pid), workerPeakRssMb: worker ? peakRssMb(worker.child.pid) : null });
+  } catch (err) {
+    log(`admin output (tail):\n${admin?.output().slice(-3000) ?? ''}`);
+    throw err;
+  } finally {
+    await db.end().catch(() => undefined);
+    await Promise.all([admin && stop(admin), worker && stop(worker)]);
+    await root.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
+    await root.end();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    log(`failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);
