@@ -30,6 +30,8 @@ async function main(): Promise<void> {
       },
     });
   });
+  // The bench died or is done: do not outlive it.
+  process.on('disconnect', () => process.exit(0));
   process.send?.({ id: 0, url: s.url });
 }
 

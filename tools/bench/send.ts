@@ -15,9 +15,9 @@
  * `--worker-heap-mb N` sets the worker's `--max-old-space-size` (default 256, as deployed; 0 for
  * V8's default). One JSON line per result on stdout; progress on stderr.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '@hub/config';
 import { segmentSourceConnector, SEGMENT_LIMITS } from '@hub/connector-segment-source';
@@ -120,6 +120,30 @@ class StandIn {
   }
 }
 
+const argValue = (flag: string): string | undefined => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+
+/**
+ * The worker as `npm run start:worker` starts it (`node <file>`), plus, for experiments, node
+ * flags on its command line (some are refused in NODE_OPTIONS):
+ * `--cpu-prof DIR` (a V8 CPU profile written to DIR when it exits; open in Chrome DevTools),
+ * `--worker-node-flags "<flags>"` (e.g. `--trace-gc --max-semi-space-size=32`), and
+ * `--worker-output FILE` (its stdout and stderr).
+ */
+function startWorker(env: Record<string, string>): Started {
+  const [, file] = (require(resolve(repoRoot, 'package.json')).scripts['start:worker'] as string).split(/\s+/);
+  const flags = [
+    ...(argValue('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${resolve(argValue('--cpu-prof') as string)}`] : []),
+    ...(argValue('--worker-node-flags') ?? '').split(/\s+/).filter(Boolean),
+  ];
+  const child = spawn(process.execPath, [...flags, file], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const file_ = argValue('--worker-output');
+  const sink = file_ ? createWriteStream(resolve(file_)) : undefined;
+  child.stdout?.on('data', (d) => (sink ? sink.write(d) : (out += d)));
+  child.stderr?.on('data', (d) => (sink ? sink.write(d) : (out += d)));
+  return { child, output: () => out, exited: new Promise((res) => child.on('exit', (code) => res(code))) };
+}
+
 /** The worker's V8 heap in use (from its /metrics), to tell live objects from RSS V8 has not returned. */
 async function heapUsedMb(metricsUrl: string): Promise<number | null> {
   try {
@@ -214,7 +238,8 @@ async function main(): Promise<void> {
 
     // ---- 1. baseline: bare analytics-node ----
     log(`baseline: bare analytics-node, flushAt ${flushAt}`);
-    const base = await baseline(standIn, run, size.events, flushAt);
+    // `--no-baseline` (profiling the hub only): no ratio.
+    const base = process.argv.includes('--no-baseline') ? { eps: NaN, seconds: NaN, stats: await standIn.stats() } : await baseline(standIn, run, size.events, flushAt);
     line({
       result: 'baseline',
       client: '@segment/analytics-node 3.1.0',
@@ -232,7 +257,8 @@ async function main(): Promise<void> {
     // The worker runs as deployed (README "Running the worker"): V8's old space capped at 256 MB
     // (`NODE_OPTIONS=--max-old-space-size=256`). Uncapped, V8 collects lazily and RSS drifts to
     // ~380 MB with ~100 MB live; `--worker-heap-mb 0` runs it uncapped to see that.
-    worker = npmRun('start:worker', size.workerHeapMb > 0 ? { ...env, NODE_OPTIONS: `--max-old-space-size=${size.workerHeapMb}` } : env);
+    const workerNodeOptions: Record<string, string> = size.workerHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${size.workerHeapMb}` } : {};
+    worker = startWorker({ ...env, ...workerNodeOptions });
     const adminBase = `http://127.0.0.1:${adminPort}`;
     await waitFor(`${adminBase}/health/ready`, 60_000, adminApp);
     await waitFor(`http://127.0.0.1:${workerPort}/health/ready`, 60_000, worker);

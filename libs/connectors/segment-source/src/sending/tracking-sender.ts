@@ -38,19 +38,24 @@ export async function sendCalls(calls: AnalyticsCall[], options: SendOptions): P
   const outcomes: SendOutcome[] = new Array(calls.length);
   // A stable id per logical message is what lets Segment dedupe a retry: one is made up only for
   // direct calls that bring none (the delivery ledger always assigns one before queueing).
-  for (const call of calls) call.params.messageId ??= randomUUID();
-  const plan = planBatches(calls.map((call, index) => ({ index, bytes: wireBytes(call) })));
+  const sizes = new Array<{ index: number; bytes: number }>(calls.length);
+  calls.forEach((call, index) => {
+    call.params.messageId ??= randomUUID();
+    sizes[index] = { index, bytes: wireBytes(call) };
+  });
+  const plan = planBatches(sizes);
   for (const index of plan.oversize) {
     outcomes[index] = {
       ok: false,
       error: new PermanentApiError(
-        `The event is about ${wireBytes(calls[index])} bytes on the wire, over Segment's ${SEGMENT_LIMITS.maxEventBytes}-byte (32 KB) limit: not sent`,
+        `The event is about ${sizes[index].bytes} bytes on the wire, over Segment's ${SEGMENT_LIMITS.maxEventBytes}-byte (32 KB) limit: not sent`,
         413,
       ),
     };
   }
   const queue = [...plan.batches];
-  const lanes = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, queue.length)) }, async () => {
+  // Two requests in flight: one on the wire while the next is built; more only adds batches held in the heap.
+  const lanes = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, queue.length)) }, async () => {
     for (let batch = queue.shift(); batch; batch = queue.shift()) {
       const results = await sendOneRequest(batch.map((i) => calls[i]), options);
       batch.forEach((index, k) => (outcomes[index] = results[k]));

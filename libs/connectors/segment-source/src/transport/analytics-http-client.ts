@@ -22,11 +22,9 @@ export class GuardedAnalyticsHttpClient implements HTTPClient {
   ) {}
 
   async makeRequest(options: HTTPClientRequest): Promise<HTTPResponse> {
-    this.observer.onRequest?.({
-      url: options.url,
-      bytes: Buffer.byteLength(options.body, 'utf8'),
-      events: countEvents(options.body),
-    });
+    if (this.observer.onRequest) {
+      this.observer.onRequest({ url: options.url, bytes: Buffer.byteLength(options.body, 'utf8'), events: countEvents(options.body) });
+    }
     const res = await guardedRequest(this.target, {
       url: new URL(options.url),
       method: options.method,

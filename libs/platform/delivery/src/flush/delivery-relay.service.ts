@@ -39,10 +39,11 @@ export class DeliveryRelay {
 
   async run(): Promise<{ enqueued: number }> {
     const rows = (await this.dataSource.query(
+      // The oldest pending row of each installation, through deliveries_pending_idx (installation, seq).
       `SELECT i.workspace_id, i.id FROM installations i
-       WHERE i.enabled AND i.status <> 'needs_attention'
-         AND EXISTS (SELECT 1 FROM deliveries d WHERE d.installation_id = i.id AND d.status IN ('queued', 'failed')
-                     AND d.created_at < now() - make_interval(secs => $1))`,
+       CROSS JOIN LATERAL (SELECT d.created_at FROM deliveries d WHERE d.installation_id = i.id AND d.status IN ('queued', 'failed')
+                           ORDER BY d.seq LIMIT 1) oldest
+       WHERE i.enabled AND i.status <> 'needs_attention' AND oldest.created_at < now() - make_interval(secs => $1)`,
       [GRACE_SECONDS],
     )) as { workspace_id: string; id: string }[];
     for (const row of rows) await this.recorder.enqueueFlush(row.workspace_id, row.id);

@@ -12,10 +12,13 @@ import { type ClaimedDelivery, DeliveryStore } from '../ledger/delivery-store.se
 import { type LaneOutcome, sortOutcomes } from './row-outcomes';
 
 /**
- * A lane claims about this many full requests per transaction (the connector's declared
- * `batch.maxBytes`/`maxItems`), so the connector packs whole requests and few tails.
+ * A lane claims about one full request per transaction (the connector's declared
+ * `batch.maxBytes`/`maxItems`, with ITEM_OVERHEAD_BYTES counted per row, at least what the
+ * connector's planner counts, so a claim is one request, never a request and a tail). Lanes
+ * overlap: while one lane's request is on the wire, another claims and builds the next. Memory
+ * is lanes x one request.
  */
-export const REQUESTS_PER_CLAIM = 4;
+export const REQUESTS_PER_CLAIM = 1;
 /**
  * What a connector adds around an input on the wire (type, ids, library context, the echo
  * marker): counted per row when sizing a claim, a little above segment-source's own estimate so
@@ -57,6 +60,8 @@ interface FlushRun {
    */
   floorSeq: bigint;
 }
+
+const sameIds = (a: readonly string[], b: readonly string[] | undefined) => !!b && a.length === b.length && a.every((id, i) => id === b[i]);
 
 /** The largest batch limits among the connector's actions (a claim mixes actions). */
 function claimBatchLimits(prepared: PreparedInstallation): { maxItems: number; maxBytes: number } {
@@ -202,23 +207,24 @@ export class FlushProcessor {
     const size = (rows: ClaimedDelivery[]) => rows.reduce((n, r) => n + r.inputBytes + ITEM_OVERHEAD_BYTES, 0);
     const maxBytes = batch.maxBytes * REQUESTS_PER_CLAIM;
     // Lock about as many rows as the byte budget will take (a lock is a tuple write): sized by
-    // the rows seen so far, with 25 % to spare; the prefix that fits is what gets sent.
-    const expected = Math.ceil((maxBytes / (run.avgRowBytes + ITEM_OVERHEAD_BYTES)) * 1.25);
+    // the rows seen so far, with 10 % to spare; the prefix that fits is what gets sent.
+    const expected = Math.ceil((maxBytes / (run.avgRowBytes + ITEM_OVERHEAD_BYTES)) * 1.1);
     const budget = { maxRows: Math.min(batch.maxItems * REQUESTS_PER_CLAIM, Math.max(50, expected)), maxBytes, itemOverheadBytes: ITEM_OVERHEAD_BYTES };
-    const claimed = await this.store.claim(qr, workspaceId, installationId, budget, String(run.floorSeq));
-    // Less than one request's worth: rows may still be arriving (a producer mid-insert); wait a
-    // moment and add them, rather than sending a small request now and another one right after.
-    for (let round = 0; round < LINGER_ROUNDS && claimed.length > 0 && size(claimed) < batch.maxBytes && !run.signal.aborted; round++) {
+    const first = await this.store.claim(qr, workspaceId, installationId, budget, String(run.floorSeq));
+    const claimed = first.rows;
+    // The pending rows ran out before the budget did: rows may still be arriving (a producer
+    // mid-insert); wait a moment and add them, rather than sending a small request now and
+    // another one right after.
+    let full = first.full;
+    for (let round = 0; round < LINGER_ROUNDS && claimed.length > 0 && !full && !run.signal.aborted; round++) {
       await new Promise((r) => setTimeout(r, LINGER_MS));
-      const more = await this.store.claim(
-        qr,
-        workspaceId,
-        installationId,
-        { ...budget, maxRows: budget.maxRows - claimed.length, maxBytes: budget.maxBytes - size(claimed) },
-        claimed[claimed.length - 1].seq,
-      );
-      if (more.length === 0) break;
-      claimed.push(...more);
+      const left = { ...budget, maxRows: budget.maxRows - claimed.length, maxBytes: budget.maxBytes - size(claimed) };
+      if (left.maxRows <= 0 || left.maxBytes <= ITEM_OVERHEAD_BYTES) break;
+      // Only rows that fit what is left: the claim stays one request.
+      const more = await this.store.claim(qr, workspaceId, installationId, left, claimed[claimed.length - 1].seq, false);
+      if (more.rows.length === 0) break;
+      for (const row of more.rows) claimed.push(row);
+      full = more.full;
     }
     if (claimed.length) {
       run.avgRowBytes = Math.max(64, claimed.reduce((n, r) => n + r.inputBytes, 0) / claimed.length);
@@ -233,7 +239,12 @@ export class FlushProcessor {
     const { prepared } = run;
     const results: BatchItemResult<unknown>[] = new Array(rows.length);
     const groups = new Map<string, number[]>();
-    rows.forEach((row, i) => groups.set(row.action, [...(groups.get(row.action) ?? []), i]));
+    rows.forEach((row, i) => {
+      const group = groups.get(row.action);
+      if (group) group.push(i);
+      else groups.set(row.action, [i]);
+    });
+    const version = prepared.connector.definition.version;
     const ctx = this.runner.context(prepared, { runId: `${DELIVERY_QUEUE}/${run.job.id}`, signal: run.signal });
     for (const [actionKey, indexes] of groups) {
       const actions = prepared.connector.definition.actions ?? {};
@@ -246,6 +257,13 @@ export class FlushProcessor {
       const valid: number[] = [];
       const inputs: unknown[] = [];
       for (const i of indexes) {
+        // Validated when recorded, by this connector version: sent as stored. Rows checked by
+        // another version (an upgrade meanwhile) or by none (a replay) are validated again.
+        if (rows[i].checkedVersion === version) {
+          valid.push(i);
+          inputs.push(rows[i].input);
+          continue;
+        }
         const parsed = action.input.safeParse(rows[i].input);
         if (parsed.success) {
           valid.push(i);
@@ -295,7 +313,10 @@ export class FlushProcessor {
   /** Marks rows and writes the dead letters in the lane's transaction: both or neither. */
   private async record(qr: QueryRunner, run: FlushRun, claimed: ClaimedDelivery[], outcome: LaneOutcome): Promise<void> {
     const { workspaceId, id: installationId } = run.prepared.installation;
-    await this.store.markSent(qr, workspaceId, outcome.sent);
+    // Message ids are stored at record time; only ids the connector reported otherwise are written.
+    const heldIds = new Map(claimed.map((c) => [c.id, c.messageIds]));
+    const sent = outcome.sent.map((r) => (r.messageIds && !sameIds(r.messageIds, heldIds.get(r.id)) ? r : { id: r.id }));
+    await this.store.markSent(qr, workspaceId, sent);
     for (const [reason, ids] of outcome.failed) await this.store.markUnsent(qr, workspaceId, ids, 'failed', reason);
     const attemptsOf = new Map(claimed.map((c) => [c.id, c.attempts + 1]));
     for (const group of outcome.dead.values()) {

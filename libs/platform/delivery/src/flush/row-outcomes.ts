@@ -46,7 +46,9 @@ export function sortOutcomes(rows: { id: string }[], results: BatchItemResult<un
       return;
     }
     const reason = failureReason(err);
-    out.failed.set(reason, [...(out.failed.get(reason) ?? []), row.id]);
+    const failed = out.failed.get(reason);
+    if (failed) failed.push(row.id);
+    else out.failed.set(reason, [row.id]);
     if (!out.retryError || (decision.kind === 'delay' && !(isConnectorError(out.retryError) && out.retryError.retry === 'after'))) {
       out.retryError = err;
     }

@@ -10,7 +10,7 @@ import { DELIVERY_QUEUE, FLUSH_JOB, flushJobOptions, type FlushJobData } from '.
 import { DeliveryErrorCode } from '../delivery.exception';
 import type { DeliverySource, NewDelivery } from './delivery-row';
 import { DeliveryStore } from './delivery-store.service';
-import { jsonBytes, withMessageId } from './message-id';
+import { toJson, withMessageId } from './message-id';
 
 /** One message for the programmatic entry point. */
 export interface OutboundMessage {
@@ -51,13 +51,19 @@ export class DeliveryRecorder implements ActionDispatcher {
 
   async dispatch(request: ActionDispatchRequest): Promise<{ deliveryId: string }> {
     const { input, messageIds } = withMessageId(request.action.input as z.ZodType, request.input);
+    // The host validated the caller's input; what is stored is the schema's output, checked by
+    // the running connector version, so the flush does not validate it again.
+    const parsed = (request.action.input as z.ZodType).safeParse(input);
+    const inputJson = toJson(parsed.success ? parsed.data : input);
+    if (inputJson === undefined) throw ApiError.validation([{ path: 'input', message: 'cannot be encoded as JSON' }]);
     const id = randomUUID();
     const row: NewDelivery = {
       id,
       action: request.actionKey,
       status: 'queued',
-      input,
-      inputBytes: jsonBytes(input),
+      inputJson,
+      inputBytes: Buffer.byteLength(inputJson, 'utf8'),
+      checkedVersion: parsed.success ? request.connector.definition.version : null,
       lastError: null,
       messageIds,
       source: 'api',
@@ -81,44 +87,58 @@ export class DeliveryRecorder implements ActionDispatcher {
     messages: OutboundMessage[],
     options: RecordOptions = {},
   ): Promise<RecordedDelivery[]> {
-    const { action } = await this.actionOf(workspaceId, installationId, actionKey);
-    const { rows, results } = this.rowsFor(action, actionKey, messages, options);
+    const { connector, action } = await this.actionOf(workspaceId, installationId, actionKey);
+    const { rows, results } = this.rowsFor(action, actionKey, messages, { ...options, checkedVersion: connector.definition.version });
     const inserted = await this.store.insert(workspaceId, installationId, rows);
     for (const result of results) if (!inserted.has(result.deliveryId)) result.status = 'duplicate';
     if (results.some((r) => r.status === 'queued')) await this.enqueueFlush(workspaceId, installationId);
     return results;
   }
 
-  /** Builds rows without touching the database (the fan-out inserts them in its own transaction). */
+  /**
+   * Builds rows without touching the database (the fan-out inserts them in its own transaction).
+   * Each input is validated here, once: a valid row stores the schema's output as JSON with
+   * `checkedVersion` (the connector version that accepted it), so the flush sends it without
+   * validating again; an invalid one is recorded `dead` with its reasons.
+   */
   rowsFor(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     action: ActionDefinition<any, any, any>,
     actionKey: string,
     messages: OutboundMessage[],
-    options: RecordOptions = {},
+    options: RecordOptions & { checkedVersion?: string } = {},
   ): { rows: NewDelivery[]; results: RecordedDelivery[] } {
-    const rows: NewDelivery[] = [];
-    const results: RecordedDelivery[] = [];
-    for (const message of messages) {
+    const rows: NewDelivery[] = new Array(messages.length);
+    const results: RecordedDelivery[] = new Array(messages.length);
+    const schema = action.input as z.ZodType;
+    const source = options.source ?? 'programmatic';
+    const subscriptionId = options.subscriptionId ?? null;
+    messages.forEach((message, k) => {
       const id = randomUUID();
       const sourceKey = message.key ?? null;
-      const { input, messageIds } = withMessageId(action.input as z.ZodType, message.input, sourceKey ?? undefined);
-      const parsed = (action.input as z.ZodType).safeParse(input);
-      const errors = parsed.success ? undefined : zodFieldErrors(parsed.error).map((f) => ({ path: f.path ? `input.${f.path}` : 'input', message: f.message }));
-      rows.push({
+      const { input, messageIds } = withMessageId(schema, message.input, sourceKey ?? undefined);
+      const parsed = schema.safeParse(input);
+      let errors = parsed.success ? undefined : zodFieldErrors(parsed.error).map((f) => ({ path: f.path ? `input.${f.path}` : 'input', message: f.message }));
+      let inputJson = toJson(parsed.success ? parsed.data : input);
+      if (inputJson === undefined) {
+        errors = [...(errors ?? []), { path: 'input', message: 'cannot be encoded as JSON' }];
+        inputJson = 'null';
+      }
+      rows[k] = {
         id,
         action: actionKey,
         status: errors ? 'dead' : 'queued',
-        input,
-        inputBytes: jsonBytes(input),
+        inputJson,
+        inputBytes: Buffer.byteLength(inputJson, 'utf8'),
+        checkedVersion: errors ? null : (options.checkedVersion ?? null),
         lastError: errors ? `Invalid input: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`.slice(0, 2000) : null,
         messageIds,
-        source: options.source ?? 'programmatic',
-        subscriptionId: options.subscriptionId ?? null,
+        source,
+        subscriptionId,
         sourceKey,
-      });
-      results.push({ deliveryId: id, status: errors ? 'dead' : 'queued', ...(errors ? { errors } : {}) });
-    }
+      };
+      results[k] = { deliveryId: id, status: errors ? 'dead' : 'queued', ...(errors ? { errors } : {}) };
+    });
     return { rows, results };
   }
 

@@ -49,8 +49,12 @@ export interface NewDelivery {
   id: string;
   action: string;
   status: 'queued' | 'dead';
-  input: unknown;
+  /** The input as JSON text, serialized once (what the flush reads back). */
+  inputJson: string;
+  /** UTF-8 bytes of `inputJson`. */
   inputBytes: number;
+  /** The connector version whose action schema accepted the input; null when none did. */
+  checkedVersion: string | null;
   lastError: string | null;
   messageIds: string[];
   source: DeliverySource;

@@ -31,6 +31,11 @@ export function withMessageId(schema: z.ZodType, input: unknown, seed?: string):
   return { input: { ...record, messageId }, messageIds: [messageId] };
 }
 
-export function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+/** JSON text of an input as stored; undefined when JSON cannot encode it (a cycle, a BigInt, undefined). */
+export function toJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }

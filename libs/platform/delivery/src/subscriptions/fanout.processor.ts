@@ -151,7 +151,11 @@ export class FanoutProcessor {
         if (input) messages.push({ input, key: `sub:${sub.id}:${e.message_id}` });
       }
       if (messages.length === 0) continue;
-      const { rows } = this.recorder.rowsFor(action, sub.action, messages, { source: 'subscription', subscriptionId: sub.id });
+      const { rows } = this.recorder.rowsFor(action, sub.action, messages, {
+        source: 'subscription',
+        subscriptionId: sub.id,
+        checkedVersion: this.registry.find(sub.connector_id)?.definition.version,
+      });
       rowsByInstallation.set(sub.installation_id, [...(rowsByInstallation.get(sub.installation_id) ?? []), ...rows]);
     }
     let inserted = 0;

@@ -8,6 +8,7 @@ import { Profiles1764410000000 } from './1764410000000-profiles';
 import { ProfilesWritePath1764410000001 } from './1764410000001-profiles-write-path';
 import { DeliveriesAndSubscriptions1764500000000 } from './1764500000000-deliveries-and-subscriptions';
 import { DeliveriesAutovacuum1764500000001 } from './1764500000001-deliveries-autovacuum';
+import { DeliveriesSendPath1764500000002 } from './1764500000002-deliveries-send-path';
 
 /** Every migration, in order. A new migration is a new file here, never an edit of an old one. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ProfilesWritePath1764410000001,
   DeliveriesAndSubscriptions1764500000000,
   DeliveriesAutovacuum1764500000001,
+  DeliveriesSendPath1764500000002,
 ];
