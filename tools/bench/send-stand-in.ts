@@ -18,7 +18,7 @@ async function main(): Promise<void> {
       id: m.id,
       stats: {
         distinct: s.distinctMessages,
-        duplicates: s.duplicates().length,
+        duplicates: s.duplicateCount,
         requests: s.requests.length,
         acceptedRequests: accepted.length,
         acceptedEvents: accepted.reduce((n, r) => n + r.events, 0),

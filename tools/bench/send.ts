@@ -115,6 +115,9 @@ class StandIn {
       await sleep(50);
     }
   }
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
   kill(): void {
     this.child.kill('SIGKILL');
   }
@@ -176,8 +179,31 @@ function hubBatchSize(run: string): number {
   return Math.min(SEGMENT_LIMITS.maxBatchEvents, Math.floor((SEGMENT_LIMITS.maxBatchBytes - SEGMENT_LIMITS.envelopeBytes) / (avg + 1)));
 }
 
-async function baseline(standIn: StandIn, run: string, n: number, flushAt: number): Promise<{ eps: number; stats: StandInStats; seconds: number }> {
+/** CPU seconds of our database's Postgres backends (the pids seen now; a backend started later counts from 0). */
+async function postgresCpu(admin: Client, dbName: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [dbName]);
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, cpuSeconds(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+const cpuDelta = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((n, [pid, t]) => n + t - (before.get(pid) ?? 0), 0);
+const per10k = (seconds: number, events: number) => round((seconds / events) * 10_000, 3);
+
+async function baseline(
+  standIn: StandIn,
+  run: string,
+  n: number,
+  flushAt: number,
+): Promise<{ eps: number; stats: StandInStats; seconds: number; cpuPer10k: Record<string, number> }> {
   await standIn.reset();
+  const own0 = process.cpuUsage();
+  const standIn0 = cpuSeconds(standIn.pid);
   const analytics = new Analytics({ writeKey: WRITE_KEY, host: standIn.url, flushAt, flushInterval: 10_000, maxRetries: 3 });
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -188,7 +214,10 @@ async function baseline(standIn: StandIn, run: string, n: number, flushAt: numbe
   await analytics.closeAndFlush();
   const stats = await standIn.until(n, 10 * 60_000);
   const seconds = (performance.now() - t0) / 1000;
-  return { eps: n / seconds, stats, seconds };
+  const own = process.cpuUsage(own0);
+  // CPU seconds per 10k events: the client (this process: the events and analytics-node) and the stand-in.
+  const cpuPer10k = { client: per10k((own.user + own.system) / 1e6, n), standIn: per10k(cpuSeconds(standIn.pid) - standIn0, n) };
+  return { eps: n / seconds, stats, seconds, cpuPer10k };
 }
 
 async function main(): Promise<void> {
@@ -239,7 +268,9 @@ async function main(): Promise<void> {
     // ---- 1. baseline: bare analytics-node ----
     log(`baseline: bare analytics-node, flushAt ${flushAt}`);
     // `--no-baseline` (profiling the hub only): no ratio.
-    const base = process.argv.includes('--no-baseline') ? { eps: NaN, seconds: NaN, stats: await standIn.stats() } : await baseline(standIn, run, size.events, flushAt);
+    const base = process.argv.includes('--no-baseline')
+      ? { eps: NaN, seconds: NaN, stats: await standIn.stats(), cpuPer10k: {} }
+      : await baseline(standIn, run, size.events, flushAt);
     line({
       result: 'baseline',
       client: '@segment/analytics-node 3.1.0',
@@ -250,6 +281,7 @@ async function main(): Promise<void> {
       requests: base.stats.acceptedRequests,
       eventsPerRequest: round(base.stats.acceptedEvents / Math.max(1, base.stats.acceptedRequests), 1),
       limitViolations: base.stats.violations,
+      cpuSecondsPer10k: base.cpuPer10k,
     });
 
     // ---- the hub: admin app (setup only) and the worker as processes ----
@@ -304,6 +336,9 @@ async function main(): Promise<void> {
     log('hub: programmatic entry -> Postgres -> flush -> stand-in');
     let peakRss = 0;
     const cpu0 = cpuSeconds(worker.child.pid);
+    const own0 = process.cpuUsage();
+    const standIn0 = cpuSeconds(standIn.pid);
+    const pg0 = await postgresCpu(admin, dbName);
     const t0 = performance.now();
     for (let from = 0; from < size.events; from += RECORD_CHUNK) {
       await record(from, Math.min(size.events, from + RECORD_CHUNK));
@@ -313,6 +348,15 @@ async function main(): Promise<void> {
     const hubStats = await standIn.until(size.events, 20 * 60_000);
     const hubSeconds = (performance.now() - t0) / 1000;
     const hubEps = size.events / hubSeconds;
+    const workerCpu = cpuSeconds(worker.child.pid) - cpu0;
+    const own = process.cpuUsage(own0);
+    // CPU seconds per 10k events, per process: robust where wall-clock time is not (shared cores).
+    const cpuPer10k = {
+      worker: per10k(workerCpu, size.events),
+      postgres: per10k(cpuDelta(pg0, await postgresCpu(admin, dbName)), size.events),
+      recorder: per10k((own.user + own.system) / 1e6, size.events),
+      standIn: per10k(cpuSeconds(standIn.pid) - standIn0, size.events),
+    };
     line({
       result: 'hub',
       events: size.events,
@@ -328,8 +372,8 @@ async function main(): Promise<void> {
       duplicates: hubStats.duplicates,
       workerRssMb: rssMb(worker.child.pid),
       workerIdleRssMb: idleRss,
-      // Near `seconds`: the worker's one thread is the limit (analytics-node ~0.16 ms/event + the ledger).
-      workerCpuSeconds: round(cpuSeconds(worker.child.pid) - cpu0),
+      workerCpuSeconds: round(workerCpu),
+      cpuSecondsPer10k: cpuPer10k,
       workerMaxOldSpaceMb: size.workerHeapMb || null,
     });
     log(`hub events per request: ${hubStats.sizes.join(',')}`);

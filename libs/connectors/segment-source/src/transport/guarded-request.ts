@@ -91,10 +91,10 @@ function sendOnce(target: TransportTarget, req: GuardedRequest, isRetry: boolean
   const send = secure ? httpsRequest : httpRequest;
   return new Promise<GuardedResponse>((resolve, reject) => {
     if (req.signal?.aborted) return reject(req.signal.reason ?? new Error('aborted'));
-    // A string body is written as it is (no second copy of a 480 KB batch as a Buffer).
-    const body = req.body;
+    // One UTF-8 Buffer per body: sockets write it without transcoding the string again per chunk.
+    const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
     const headers: Record<string, string> = { ...req.headers };
-    if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length);
+    if (body) headers['content-length'] = String(body.length);
     const outgoing = send(
       req.url,
       {

@@ -30,6 +30,17 @@ describe('Segment Tracking API stand-in', () => {
     expect(s.requests[0]).toMatchObject({ path: '/v1/batch', events: 2, status: 200, violatesLimits: false });
   });
 
+  it('counts messageIds that arrive more than once (what Segment would dedupe)', async () => {
+    await post('/v1/batch', { batch: [event(1), event(2)] });
+    await post('/v1/batch', { batch: [event(2), event(3)] });
+    await post('/v1/track', event(2));
+    expect(s.duplicates()).toEqual(['m-2']);
+    expect(s.duplicateCount).toBe(1);
+    expect(s.received.get('m-2')).toBe(3);
+    s.reset();
+    expect(s.duplicateCount).toBe(0);
+  });
+
   it('accepts writeKey in the body; refuses a missing or unknown key with 401', async () => {
     expect((await post('/v1/track', { ...event(3), writeKey: KEY }, {})).status).toBe(200);
     expect((await post('/v1/track', event(4), {})).status).toBe(401);

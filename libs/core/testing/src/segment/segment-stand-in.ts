@@ -59,6 +59,7 @@ export class SegmentStandIn {
   private port = 0;
   private acceptedLog: AcceptedMessage[] = [];
   private listeners: ((m: AcceptedMessage) => void)[] = [];
+  private repeated = 0;
 
   private constructor(private readonly options: SegmentStandInOptions) {
     this.keys = new Set(options.writeKeys);
@@ -151,6 +152,11 @@ export class SegmentStandIn {
     return this.received.size;
   }
 
+  /** How many messageIds arrived more than once (kept as requests come in: cheap to poll). */
+  get duplicateCount(): number {
+    return this.repeated;
+  }
+
   /** messageIds that arrived more than once. */
   duplicates(): string[] {
     return [...this.received].filter(([, n]) => n > 1).map(([id]) => id);
@@ -175,6 +181,7 @@ export class SegmentStandIn {
   reset(): void {
     this.requests.length = 0;
     this.received.clear();
+    this.repeated = 0;
     this.script.length = 0;
     this.acceptedLog = [];
     this.connections = 0;
@@ -246,7 +253,9 @@ export class SegmentStandIn {
     record.outcome = verdict.status === 200 ? 'accepted' : String(verdict.body.message ?? 'refused');
     for (const drop of verdict.dropped) this.dropped[drop.reason] += drop.count;
     for (const message of verdict.accepted) {
-      this.received.set(message.messageId, (this.received.get(message.messageId) ?? 0) + 1);
+      const seen = this.received.get(message.messageId) ?? 0;
+      if (seen === 1) this.repeated += 1;
+      this.received.set(message.messageId, seen + 1);
       if (this.keepBodies > 0) this.acceptedLog.push(message);
       for (const listener of this.listeners) listener(message);
     }

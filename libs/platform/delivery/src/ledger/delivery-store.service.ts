@@ -185,17 +185,25 @@ export class DeliveryStore {
     })), full };
   }
 
-  /** Sent: the input (personal data) is dropped, ids and outcome kept. One statement. */
+  /**
+   * Sent: the input (personal data) is dropped, ids and outcome kept. One statement by primary
+   * key (`id = ANY`: an index probe per row; a join with the id list lets the planner hash the
+   * whole workspace's rows instead); a second one only for rows whose message ids changed.
+   */
   async markSent(runner: Runner, workspaceId: string, rows: SentRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const changed = rows.filter((r) => r.messageIds?.length);
     await runner.query(
-      `UPDATE deliveries d SET status = 'sent', attempts = d.attempts + 1, sent_at = now(), updated_at = now(), last_error = NULL, input = NULL,
-         message_ids = COALESCE(c.message_ids::text[], d.message_ids)
-       FROM unnest($2::uuid[]) AS u(id)
-       LEFT JOIN unnest($3::uuid[], $4::text[]) AS c(id, message_ids) ON c.id = u.id
-       WHERE d.id = u.id AND d.workspace_id = $1`,
-      [workspaceId, rows.map((r) => r.id), changed.map((r) => r.id), changed.map((r) => textArrayLiteral(r.messageIds ?? []))],
+      `UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = now(), updated_at = now(), last_error = NULL, input = NULL
+       WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
+      [workspaceId, rows.map((r) => r.id)],
+    );
+    const changed = rows.filter((r) => r.messageIds?.length);
+    if (changed.length === 0) return;
+    await runner.query(
+      `UPDATE deliveries d SET message_ids = c.message_ids::text[]
+       FROM unnest($2::uuid[], $3::text[]) AS c(id, message_ids)
+       WHERE d.id = c.id AND d.workspace_id = $1 AND d.id = ANY($2::uuid[])`,
+      [workspaceId, changed.map((r) => r.id), changed.map((r) => textArrayLiteral(r.messageIds ?? []))],
     );
   }
 
