@@ -94,6 +94,30 @@ describe('inbox drain (real PostgreSQL)', () => {
     expect(results[2]).toEqual(results[0]);
   });
 
+  it('breaks equal event times by the greater JSON text, in one batch or across batches, and keeps newer stored values', async () => {
+    const t = '2025-02-01T00:00:00.000Z';
+    const messages = [
+      segment({ type: 'identify', userId: 'u1', traits: { plan: 'basic', seats: 2, email: 'a@x.test' }, ...at(t) }),
+      segment({ type: 'identify', userId: 'u1', traits: { plan: 'pro', seats: 10 }, ...at(t) }),
+      // Older than both: loses every key, the email included.
+      segment({ type: 'identify', userId: 'u1', traits: { plan: 'zzz', email: 'old@x.test' }, ...at('2025-01-01T00:00:00.000Z') }),
+    ];
+    const results = [];
+    for (const split of [false, true]) {
+      for (const order of [[0, 1, 2], [2, 1, 0]]) {
+        const src = await createTestSource(db);
+        if (split) for (const i of order) await insertInbox(db, src, [messages[i]]);
+        else await insertInbox(db, src, order.map((i) => messages[i]));
+        await new InboxDrain(db, { limits: { maxRows: 1, maxEvents: 50 } }).drainWorkspace(src.workspaceId);
+        const u = await user(src, 'u1');
+        results.push({ traits: u.traits, email: u.email, at: u.trait_meta.plan[0] });
+      }
+    }
+    // '"pro"' > '"basic"', '2' > '10' as JSON text.
+    expect(results[0]).toEqual({ traits: { plan: 'pro', seats: 2, email: 'a@x.test' }, email: 'a@x.test', at: Date.parse(t) });
+    for (const r of results) expect(r).toEqual(results[0]);
+  });
+
   it('counts a messageId once: duplicates within a batch and across batches', async () => {
     const src = await createTestSource(db);
     const track = segment({ type: 'track', userId: 'u1', event: 'Signed Up', messageId: 'm-dup' });
@@ -229,6 +253,14 @@ describe('inbox drain (real PostgreSQL)', () => {
       [src.workspaceId, u1.id],
     );
     expect(anon.map((r: { anonymous_id: string }) => r.anonymous_id)).toEqual(['anon-1', 'anon-2']);
+    // The merged profiles' memberships went with them (moved to u1, none left dangling).
+    expect(
+      await count(
+        `SELECT count(*) n FROM profile_memberships m WHERE m.workspace_id = $1
+         AND NOT EXISTS (SELECT 1 FROM profile_users u WHERE u.id = m.user_profile_id)`,
+        [src.workspaceId],
+      ),
+    ).toBe(0);
 
     // Later anonymous activity lands on the user.
     await insertInbox(db, src, [segment({ type: 'identify', anonymousId: 'anon-1', traits: { nickname: 'u' } })]);

@@ -64,7 +64,15 @@ export const MOVE_MERGED_ANONYMOUS_IDS = `
   UPDATE profile_anonymous_ids ai SET profile_id = mg.dst
   FROM drain_merges mg WHERE ai.workspace_id = $1 AND ai.profile_id = mg.src`;
 
+/**
+ * The merged profiles and their memberships (copied to the user above). Memberships reference
+ * profiles without a foreign key (migration 1764410000002: the drain is their only writer), so
+ * they are deleted here rather than by a cascade.
+ */
 export const DELETE_MERGED_PROFILES = `
+  WITH gone AS (
+    DELETE FROM profile_memberships m USING drain_merges mg WHERE m.user_profile_id = mg.src
+  )
   DELETE FROM profile_users p USING drain_merges mg WHERE p.workspace_id = $1 AND p.id = mg.src`;
 
 /** Links whose anonymous id belonged to nobody yet. */

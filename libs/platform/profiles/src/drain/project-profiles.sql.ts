@@ -3,33 +3,54 @@
  * one statement for the whole batch. `$1` = workspace id.
  *
  * Traits: the batch's latest value per (profile, key) by event time (ties: the greater JSON
- * text) is merged into the stored traits with `hub_lww_merge`, which keeps a stored value that is
- * newer. `trait_meta` records `[epochMillis, installationId]` per key: when and who.
+ * text) replaces the stored one unless that is newer. `trait_meta` records
+ * `[epochMillis, installationId]` per key: when and who.
  */
 
 /**
- * The upsert's SET for traits and the column derived from them ($2 names the trait). Most rows
- * of a batch only name a profile (a track's user, a context.groupId) and carry no traits: they
- * skip the merge, so their update (last seen) stays HOT.
+ * The upsert's SET for traits and the column derived from them ($2 names the trait). The input
+ * carries only the keys whose incoming value wins (see `winningTraits`), so merging is a plain
+ * `||` of top-level keys, and the derived column changes only when its key won: it always equals
+ * the stored traits' value otherwise (the settings API recomputes it under the drain's lock).
+ * Most rows of a batch only name a profile (a track's user, a context.groupId) and carry no
+ * winning traits: they keep their jsonb as is, so their update (last seen) stays HOT and small.
  */
 const mergeTraits = (alias: string, derived: string) => {
-  const merged = `hub_lww_merge(${alias}.traits, ${alias}.trait_meta, EXCLUDED.traits, EXCLUDED.trait_meta)`;
-  const stub = `EXCLUDED.traits = '{}'::jsonb`;
-  return `traits = CASE WHEN ${stub} THEN ${alias}.traits ELSE ${merged} -> 0 END,
-      trait_meta = CASE WHEN ${stub} THEN ${alias}.trait_meta ELSE ${merged} -> 1 END,
-      ${derived} = CASE WHEN ${stub} THEN ${alias}.${derived} ELSE (${merged} -> 0) ->> $2::text END`;
+  const none = `EXCLUDED.traits = '{}'::jsonb`;
+  return `traits = CASE WHEN ${none} THEN ${alias}.traits ELSE ${alias}.traits || EXCLUDED.traits END,
+      trait_meta = CASE WHEN ${none} THEN ${alias}.trait_meta ELSE ${alias}.trait_meta || EXCLUDED.trait_meta END,
+      ${derived} = CASE WHEN EXCLUDED.traits ? $2::text THEN EXCLUDED.traits ->> $2::text ELSE ${alias}.${derived} END`;
 };
 
-/** Latest value per (profile key, trait key) within the batch, and its provenance. */
-const latestTraits = (keyColumn: string, where: string) => `
+/**
+ * The batch's latest value per (profile key, trait key) (by event time; ties: the greater JSON
+ * text), kept only where it wins over the stored one by the same rule (last writer wins per key,
+ * as `hub_lww_merge` decides), with its provenance `[epochMillis, installationId]`; then one
+ * object of values and one of provenance per profile. The stored traits are read once per
+ * profile that carries traits (an index lookup); no other writer changes traits while the
+ * workspace's drain lock is held.
+ */
+const winningTraits = (table: string, keyColumn: string, where: string) => `
   kv AS (
     SELECT DISTINCT ON (b.${keyColumn}, t.key) b.${keyColumn} AS pkey, t.key, t.value,
-           jsonb_build_array((extract(epoch FROM b.ts) * 1000)::bigint, b.installation_id) AS meta
+           (extract(epoch FROM b.ts) * 1000)::bigint AS at, b.installation_id
     FROM drain_batch b CROSS JOIN LATERAL jsonb_each(b.traits) t
     WHERE ${where}
     ORDER BY b.${keyColumn}, t.key, b.ts DESC, t.value::text DESC
+  ), cur AS (
+    SELECT p.pkey, c.traits, c.trait_meta
+    FROM (SELECT DISTINCT pkey FROM kv) p
+    LEFT JOIN LATERAL (
+      SELECT x.traits, x.trait_meta FROM ${table} x WHERE x.workspace_id = $1 AND x.${keyColumn} = p.pkey LIMIT 1
+    ) c ON true
   ), inc AS (
-    SELECT pkey, jsonb_object_agg(key, value) AS vals, jsonb_object_agg(key, meta) AS meta FROM kv GROUP BY pkey
+    SELECT kv.pkey, jsonb_object_agg(kv.key, kv.value) AS vals,
+           jsonb_object_agg(kv.key, jsonb_build_array(kv.at, kv.installation_id)) AS meta
+    FROM kv JOIN cur ON cur.pkey = kv.pkey
+    WHERE (cur.trait_meta -> kv.key ->> 0) IS NULL
+       OR kv.at > (cur.trait_meta -> kv.key ->> 0)::float8
+       OR (kv.at = (cur.trait_meta -> kv.key ->> 0)::float8 AND kv.value::text > coalesce((cur.traits -> kv.key)::text, ''))
+    GROUP BY kv.pkey
   )`;
 
 /**
@@ -49,7 +70,7 @@ export const UPSERT_ACCOUNTS = `
     SELECT prop_account, ts FROM drain_batch WHERE state = 'new' AND prop_account IS NOT NULL
   ), seen AS (
     SELECT gid, min(ts) AS first_at, max(ts) AS last_at FROM refs GROUP BY gid
-  ), ${latestTraits('group_id', `b.state = 'new' AND b.type = 'group' AND b.group_id IS NOT NULL`)},
+  ), ${winningTraits('profile_accounts', 'group_id', `b.state = 'new' AND b.type = 'group' AND b.group_id IS NOT NULL`)},
   up AS (
     INSERT INTO profile_accounts AS a (workspace_id, group_id, name, traits, trait_meta, first_seen_at, last_seen_at)
     SELECT $1, s.gid, inc.vals ->> $2::text, coalesce(inc.vals, '{}'::jsonb), coalesce(inc.meta, '{}'::jsonb), s.first_at, s.last_at
@@ -72,7 +93,7 @@ export const UPSERT_USERS = `
   WITH seen AS (
     SELECT user_id AS uid, min(ts) AS first_at, max(ts) AS last_at
     FROM drain_batch WHERE state = 'new' AND user_id IS NOT NULL GROUP BY user_id
-  ), ${latestTraits('user_id', `b.state = 'new' AND b.type = 'identify' AND b.user_id IS NOT NULL`)},
+  ), ${winningTraits('profile_users', 'user_id', `b.state = 'new' AND b.type = 'identify' AND b.user_id IS NOT NULL`)},
   up AS (
     INSERT INTO profile_users AS u (workspace_id, user_id, email, traits, trait_meta, first_seen_at, last_seen_at)
     SELECT $1, s.uid, inc.vals ->> $2::text, coalesce(inc.vals, '{}'::jsonb), coalesce(inc.meta, '{}'::jsonb), s.first_at, s.last_at

@@ -7,8 +7,12 @@ import { RESOLVED_PROFILE_JOINS } from './project-profiles.sql';
 /**
  * Core events (contract 4), in inbox order, attributed to an account: a group call to its own
  * account; other calls by `context.groupId`, else the configured track property, else the
- * user's last associated account (the linked membership with the latest event time). The unique
- * key makes a replayed batch insert nothing, even if staging missed a concurrent insert.
+ * user's last associated account (the linked membership with the latest event time).
+ *
+ * No ON CONFLICT: staging already found every stored messageId under the workspace's drain lock
+ * (only drains insert events), and the speculative insertion would probe the unique index a
+ * second time and log a confirmation record per row. Should a duplicate ever slip through, the
+ * unique key refuses the batch, whose rows are then retried one by one and found duplicate.
  */
 export const INSERT_EVENTS = `
   INSERT INTO events (workspace_id, installation_id, inbox_id, message_id, type, event, user_id, anonymous_id,
@@ -29,8 +33,7 @@ export const INSERT_EVENTS = `
   LEFT JOIN drain_accounts g ON b.type = 'group' AND g.group_id = b.group_id
   LEFT JOIN drain_accounts p ON p.group_id = b.prop_account
   WHERE b.state = 'new'
-  ORDER BY b.inbox_id, b.ord
-  ON CONFLICT (workspace_id, message_id) DO NOTHING`;
+  ORDER BY b.inbox_id, b.ord`;
 
 /** Trait keys per entity: type of the latest value, count of calls carrying it, first/last seen. */
 export const UPSERT_CATALOG_TRAITS = `
