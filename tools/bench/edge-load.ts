@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
 import { api, basicAuth, peakRssMb, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
@@ -30,16 +30,21 @@ const shape = { users: 200_000, accounts: 20_000 };
 const log = (msg: string) => process.stderr.write(`[edge-load] ${msg}\n`);
 const line = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'edge-load', ...o })}\n`);
 
-/** utime + stime of a process in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
+/** utime and stime of a process in ms (clock ticks of 10 ms). */
+function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
+const cpuMs = (pid: number) => {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+};
 
 /** The admin app with `--cpu-prof` (not allowed in NODE_OPTIONS); the profile is written at exit. */
 function profiled(dir: string, env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/apps/admin/src/main.js'], {
+  const extra = process.env.EDGE_LOAD_NODE_ARGS ? process.env.EDGE_LOAD_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/apps/admin/src/main.js'], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,15 +103,17 @@ async function main(): Promise<void> {
 
     const phase = async (name: string, fn: (lat: number[]) => Promise<{ requests: number; events: number }>) => {
       const lat: number[] = [];
-      const c0 = cpuMs(pid);
+      const c0 = cpuTimes(pid);
       const t0 = performance.now();
       const r = await fn(lat);
       const seconds = (performance.now() - t0) / 1000;
-      const cpu = cpuMs(pid) - c0;
+      const c1 = cpuTimes(pid);
+      const cpu = c1.user + c1.system - c0.user - c0.system;
       line({
         phase: name, requests: r.requests, events: r.events, seconds: Math.round(seconds * 100) / 100,
         reqPerSec: Math.round((r.requests / seconds) * 10) / 10, eventsPerSec: Math.round(r.events / seconds),
-        adminCpuMsPerRequest: Math.round((cpu / r.requests) * 100) / 100, adminCpuUsPerEvent: Math.round((cpu * 1000) / r.events),
+        adminCpuMsPerRequest: Math.round((cpu / r.requests) * 100) / 100,
+        adminSystemCpuMsPerRequest: Math.round(((c1.system - c0.system) / r.requests) * 100) / 100, adminCpuUsPerEvent: Math.round((cpu * 1000) / r.events),
         adminCpuShare: Math.round((cpu / 1000 / seconds) * 100) / 100, ms: percentiles(lat),
       });
     };
@@ -145,6 +152,12 @@ async function main(): Promise<void> {
       });
     }
     line({ phase: 'memory', adminPeakRssMb: peakRssMb(pid), workerPeakRssMb: worker ? peakRssMb(worker.child.pid) : null });
+    if (process.env.EDGE_LOAD_NODE_ARGS) {
+      admin.child.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 300));
+      log(admin.output().split('\n').filter((l) => l.includes('[gcwatch]')).join('\n'));
+      if (process.env.EDGE_LOAD_ADMIN_LOG) writeFileSync(process.env.EDGE_LOAD_ADMIN_LOG, admin.output());
+    }
   } catch (err) {
     log(`admin output (tail):\n${admin?.output().slice(-3000) ?? ''}`);
     throw err;

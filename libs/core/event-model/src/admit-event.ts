@@ -1,6 +1,6 @@
 import { fieldError, type FieldError } from './field-error';
-import { checkShape, EVENT_SHAPE_LIMITS, MAX_EVENT_BYTES, sizeError } from './limits';
-import { parseSafeJson } from './safe-json';
+import { checkShape, checkShapeAndPurity, EVENT_SHAPE_LIMITS, MAX_EVENT_BYTES, sizeError } from './limits';
+import { mayHoldForbiddenKey, parseSafeJson } from './safe-json';
 
 export type Admission = { ok: true; bytes: number; value: unknown } | { ok: false; errors: FieldError[] };
 
@@ -22,4 +22,26 @@ export function admitEvent(input: unknown, maxBytes: number = MAX_EVENT_BYTES): 
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) return { ok: false, errors: [sizeError(bytes, maxBytes)] };
   return { ok: true, bytes, value: parseSafeJson(text) };
+}
+
+/**
+ * `admitEvent` for callers that serialize what they normalize at once and never touch the
+ * input afterwards (the ingestion edge): the same checks and errors, but a JSON-pure input
+ * (`checkShapeAndPurity`) whose JSON text cannot hold a forbidden key is admitted as itself
+ * instead of as a parsed copy of that text, which is the same value. Anything else (getters
+ * aside, which it reads as data) still gets the copy.
+ */
+export function admitEventShared(input: unknown, maxBytes: number = MAX_EVENT_BYTES): Admission {
+  const shape = checkShapeAndPurity(input, EVENT_SHAPE_LIMITS);
+  if (shape.error) return { ok: false, errors: [shape.error] };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch (err) {
+    return { ok: false, errors: [fieldError('', `cannot be encoded as JSON: ${(err as Error).message}`)] };
+  }
+  if (text === undefined) return { ok: false, errors: [fieldError('', 'must be a JSON object')] };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) return { ok: false, errors: [sizeError(bytes, maxBytes)] };
+  return { ok: true, bytes, value: shape.pure && !mayHoldForbiddenKey(text) ? input : parseSafeJson(text) };
 }

@@ -1,4 +1,4 @@
-import { admitEvent, type Admission } from './admit-event';
+import { admitEvent, admitEventShared, type Admission } from './admit-event';
 import { fieldError, type FieldError } from './field-error';
 import { checkShape, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, sizeError } from './limits';
 import { charCount, MAX_MESSAGE_ID_CHARS, type SegmentMessage } from './messages';
@@ -83,13 +83,22 @@ function mergeInto(item: JsonObject, field: 'context' | 'integrations', batchVal
   item[field] = { ...structuredClone(batchValue), ...(own ?? {}) };
 }
 
+export interface BatchOptions extends NormalizeOptions {
+  /**
+   * The caller serializes the accepted messages at once and never changes the input: JSON-pure
+   * events are then used as they are instead of as copies (`admitEventShared`), and the accepted
+   * messages may share nested objects with the input. The input itself is never modified.
+   */
+  shareInput?: boolean;
+}
+
 /**
  * Normalizes a Tracking API batch. Each event is admitted (caps, 32 KB) and normalized on its
  * own, so one bad event never costs the others. Throws `BatchError` when the body is not a batch,
  * has more than 2,500 events, or its events add up to more than 500 KB. The HTTP layer should
  * still cap the raw body before `JSON.parse`; this is the check on what was parsed.
  */
-export function normalizeBatch(body: unknown, opts: NormalizeOptions): BatchResult {
+export function normalizeBatch(body: unknown, opts: BatchOptions): BatchResult {
   const errors = bodyErrors(body);
   if (errors.length > 0) throw new BatchError('INVALID_BATCH', errors);
   const { batch, context, integrations } = body as BatchBody;
@@ -104,9 +113,10 @@ export function normalizeBatch(body: unknown, opts: NormalizeOptions): BatchResu
 
   const rejected: RejectedEvent[] = [];
   const admitted: { index: number; value: JsonObject }[] = [];
+  const admit = opts.shareInput ? admitEventShared : admitEvent;
   batch.forEach((item, index) => {
     const result: Admission = isPlainObject(item)
-      ? admitEvent(item)
+      ? admit(item)
       : { ok: false, errors: [fieldError('', 'must be a JSON object')] };
     if (!result.ok) {
       rejected.push({ index, messageId: sentMessageId(item), errors: result.errors });
@@ -120,7 +130,11 @@ export function normalizeBatch(body: unknown, opts: NormalizeOptions): BatchResu
   }
 
   const accepted: SegmentMessage[] = [];
-  for (const { index, value } of admitted) {
+  const merging = batchContext.value !== undefined || batchIntegrations.value !== undefined;
+  for (const admission of admitted) {
+    const { index } = admission;
+    // A shared input is never written to: the merge goes into a shallow copy of the event.
+    const value = merging && opts.shareInput ? { ...admission.value } : admission.value;
     mergeInto(value, 'context', batchContext.value);
     mergeInto(value, 'integrations', batchIntegrations.value);
     const result = normalizeAdmitted(value, opts);

@@ -11,6 +11,7 @@ export {
   isBatchBody,
   BatchError,
   type BatchBody,
+  type BatchOptions,
   type BatchErrorCode,
   type BatchResult,
   type RejectedEvent,
@@ -24,12 +25,13 @@ export {
   MAX_NODES,
   EVENT_SHAPE_LIMITS,
   checkShape,
+  checkShapeAndPurity,
   eventByteSize,
   checkEventSize,
   type ShapeLimits,
 } from './limits';
-export { admitEvent, type Admission } from './admit-event';
+export { admitEvent, admitEventShared, type Admission } from './admit-event';
 export { parseIsoDate } from './iso-date';
-export { FORBIDDEN_KEYS, isPlainObject, parseSafeJson, type JsonObject } from './safe-json';
+export { FORBIDDEN_KEYS, isPlainObject, mayHoldForbiddenKey, parseSafeJson, type JsonObject } from './safe-json';
 export { deriveTimestamps, type DerivedTimestamps, type SentClock, type SentField } from './timestamps';
 export { HUB_ORIGIN_CONTEXT_KEY, isHubEcho, markHubOrigin, type HubOrigin } from './echo-marker';

@@ -31,5 +31,10 @@ const MAY_HOLD_FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"|\\u/;
  * hold a forbidden key; without one the plain parse gives the same copy.
  */
 export function parseSafeJson(text: string): unknown {
-  return MAY_HOLD_FORBIDDEN_KEY.test(text) ? JSON.parse(text, dropForbidden) : JSON.parse(text);
+  return mayHoldForbiddenKey(text) ? JSON.parse(text, dropForbidden) : JSON.parse(text);
+}
+
+/** False when `JSON.parse(text)` certainly makes no `__proto__`, `constructor` or `prototype` key. */
+export function mayHoldForbiddenKey(text: string): boolean {
+  return MAY_HOLD_FORBIDDEN_KEY.test(text);
 }

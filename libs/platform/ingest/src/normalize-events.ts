@@ -43,7 +43,8 @@ function defaultTypeOf(options: EmitOptions): SegmentType | undefined {
  * walk, 32 KB per event). With `batchLimits` the events are one Tracking API batch (2,500
  * events, 500 KB, batch-level context merged) and `BatchError` refuses it whole. Otherwise (a
  * Webhooks batch of 4,000 events, a job's page) they are normalized in slices that fit those
- * limits, so size alone never refuses events that are each valid.
+ * limits, so size alone never refuses events that are each valid. The input is never changed;
+ * the accepted messages may share its nested objects (serialize them, do not keep them).
  */
 export function normalizeEvents(
   events: unknown[],
@@ -51,7 +52,8 @@ export function normalizeEvents(
   receivedAt: Date,
   omitFromPayload: readonly string[] = [],
 ): NormalizedEvents {
-  const opts = { receivedAt, defaultType: defaultTypeOf(options) };
+  // The accepted messages are serialized into the inbox parameter at once: no copies needed.
+  const opts = { receivedAt, defaultType: defaultTypeOf(options), shareInput: true };
   const out: NormalizedEvents = { accepted: [], rejected: [] };
   const collect = (slice: unknown[], offset: number, batchLevel: Pick<EmitOptions, 'context' | 'integrations'>) => {
     const result = normalizeBatch({ batch: slice, ...batchLevel } as never, opts);
