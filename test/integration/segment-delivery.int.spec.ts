@@ -257,6 +257,27 @@ describe('Segment deliveries (ledger + segment-source + stand-in)', () => {
     await settled(first[0].deliveryId);
   });
 
+  it('validates once when recorded: rows checked by the running connector version are sent as stored, others are validated again', async () => {
+    const recorder = app.get(DeliveryRecorder);
+    const [ok] = await recorder.recordMany(ws, installationId, 'track', [{ input: { userId: 'v-1', event: 'Checked', messageId: 'checked-1' } }]);
+    const [row] = (await ds.query(`SELECT checked_version, input::text AS input FROM deliveries WHERE id = $1`, [ok.deliveryId])) as { checked_version: string; input: string }[];
+    expect(row.checked_version).toBe(segmentSourceConnector.version);
+    expect(JSON.parse(row.input)).toEqual({ userId: 'v-1', event: 'Checked', messageId: 'checked-1' });
+    await settled(ok.deliveryId);
+
+    // Recorded by another version (an upgrade happened meanwhile) and invalid for this one: dead, never sent.
+    const stale = randomUUID();
+    await ds.query(
+      `INSERT INTO deliveries (id, workspace_id, installation_id, action, status, input, input_bytes, message_ids, source, checked_version)
+       VALUES ($1, $2, $3, 'track', 'queued', $4, 40, '{stale-1}', 'programmatic', '0.0.1')`,
+      [stale, ws, installationId, JSON.stringify({ userId: 'v-2', event: '', messageId: 'stale-1' })],
+    );
+    await app.get(DeliveryRecorder).enqueueFlush(ws, installationId);
+    const dead = await settled(stale, 'dead');
+    expect(dead.lastError).toContain('invalid');
+    expect(s.received.has('stale-1')).toBe(false);
+  });
+
   describe('subscriptions', () => {
     const subs = (inst = installationId, wsId = ws) => `/api/v1/workspaces/${wsId}/installations/${inst}/subscriptions`;
     const signedUp = {
