@@ -1,6 +1,7 @@
 /**
- * `node -r @swc-node/register tools/bench/edge-load.ts [--warm-events N]
- *   [--batch-rate R] [--single-rate R] [--seconds N] [--no-worker] [--cpu-prof DIR]`
+ * `node -r @swc-node/register tools/bench/edge-load.ts [--warm-events N] [--batch-rate R]
+ *   [--single-rate R] [--single-max N] [--single-max-rounds N] [--seconds N] [--no-worker]
+ *   [--cpu-prof DIR]` (EDGE_LOAD_NODE_ARGS: node flags for the admin app)
  *
  * The accept path under load, for tuning the edge (the end-to-end figures come from
  * `npm run bench:ingest`): the BUILT admin app (and worker, draining concurrently, unless
@@ -36,15 +37,25 @@ function cpuTimes(pid: number): { user: number; system: number } {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
+/** Current resident memory of a process (VmRSS), in MB. */
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : 0;
+}
+
 const cpuMs = (pid: number) => {
   const t = cpuTimes(pid);
   return t.user + t.system;
 };
 
-/** The admin app with `--cpu-prof` (not allowed in NODE_OPTIONS); the profile is written at exit. */
-function profiled(dir: string, env: Record<string, string>): Started {
+/**
+ * The admin app with node flags: `--cpu-prof` (not allowed in NODE_OPTIONS; the profile is
+ * written at exit) and/or EDGE_LOAD_NODE_ARGS (e.g. `--max-semi-space-size=32`).
+ */
+function withNodeArgs(profileDir: string | undefined, env: Record<string, string>): Started {
   const extra = process.env.EDGE_LOAD_NODE_ARGS ? process.env.EDGE_LOAD_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/apps/admin/src/main.js'], {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...extra, ...profile, 'dist/apps/admin/src/main.js'], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +95,7 @@ async function main(): Promise<void> {
     const m = npmRun('migrate', env);
     if ((await m.exited) !== 0) throw new Error(m.output());
     const prof = str('--cpu-prof');
-    admin = prof ? profiled(prof, env) : npmRun('start:admin', env);
+    admin = prof || process.env.EDGE_LOAD_NODE_ARGS ? withNodeArgs(prof, env) : npmRun('start:admin', env);
     if (!argv.includes('--no-worker')) worker = npmRun('start:worker', env);
     const base = `http://127.0.0.1:${adminPort}`;
     await waitFor(`${base}/health/ready`, 60_000, admin);
@@ -100,6 +111,7 @@ async function main(): Promise<void> {
     await api(base, 'PUT', `/api/v1/workspaces/${ws.body.id}/model-settings`, token, { accountNameTrait: 'name', userEmailTrait: 'email', accountIdProperty: 'accountId', pageEvents: true });
     const auth = { authorization: basicAuth(writeKey) };
     const pid = admin.child.pid as number;
+    line({ phase: 'boot', adminRssMb: rssMb(pid) });
 
     const phase = async (name: string, fn: (lat: number[]) => Promise<{ requests: number; events: number }>) => {
       const lat: number[] = [];
@@ -109,8 +121,10 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       const c1 = cpuTimes(pid);
       const cpu = c1.user + c1.system - c0.user - c0.system;
+      const metrics = await fetch(`${base}/metrics`).then((x) => x.text()).catch(() => '');
+      const metric = (m: string) => Math.round(Number(new RegExp(`^${m}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(metrics)?.[1] ?? NaN) / 1048576);
       line({
-        phase: name, requests: r.requests, events: r.events, seconds: Math.round(seconds * 100) / 100,
+        phase: name, rssMb: rssMb(pid), heapUsedMb: metric('hub_nodejs_heap_size_used_bytes'), heapTotalMb: metric('hub_nodejs_heap_size_total_bytes'), externalMb: metric('hub_nodejs_external_memory_bytes'), requests: r.requests, events: r.events, seconds: Math.round(seconds * 100) / 100,
         reqPerSec: Math.round((r.requests / seconds) * 10) / 10, eventsPerSec: Math.round(r.events / seconds),
         adminCpuMsPerRequest: Math.round((cpu / r.requests) * 100) / 100,
         adminSystemCpuMsPerRequest: Math.round(((c1.system - c0.system) / r.requests) * 100) / 100, adminCpuUsPerEvent: Math.round((cpu * 1000) / r.events),
@@ -135,10 +149,10 @@ async function main(): Promise<void> {
       });
     }
     const singleMax = num('--single-max', 0);
-    if (singleMax > 0) {
+    for (let round = 0; round < num('--single-max-rounds', 1) && singleMax > 0; round++) {
       await phase('single-max', async (lat) => {
         const single = (m: RawMessage) => post(base, `/v1/${m.type}`, JSON.stringify(m), auth);
-        const requests = await sendAll(messages(4, 'single-max', 0, singleMax, shape), 32, single, lat);
+        const requests = await sendAll(messages(4 + round, `single-max-${round}`, 0, singleMax, shape), 32, single, lat);
         return { requests, events: requests };
       });
     }
@@ -151,7 +165,7 @@ async function main(): Promise<void> {
         return sendAtRate(items, singleRate, seconds, (x) => post(base, `/v1/${x.m.type}`, JSON.stringify(x.m), auth), lat);
       });
     }
-    line({ phase: 'memory', adminPeakRssMb: peakRssMb(pid), workerPeakRssMb: worker ? peakRssMb(worker.child.pid) : null });
+    line({ phase: 'memory', adminRssMb: rssMb(pid), adminPeakRssMb: peakRssMb(pid), workerPeakRssMb: worker ? peakRssMb(worker.child.pid) : null });
     if (process.env.EDGE_LOAD_NODE_ARGS) {
       admin.child.kill('SIGUSR2');
       await new Promise((r) => setTimeout(r, 300));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ValidationError } from './errors';
-import { decodeUtf8, jsonNestsDeeperThan, parseJsonBody } from './json-body';
+import { decodeUtf8, jsonNestsDeeperThan, parseJsonBody, primeJsonBody } from './json-body';
 
 describe('parseJsonBody', () => {
   it('parses UTF-8 JSON and drops a BOM', () => {
@@ -104,5 +104,31 @@ describe('jsonNestsDeeperThan (against a character-by-character scan)', () => {
       }),
       { seed: 20251201, numRuns: 5000 },
     );
+  });
+});
+
+describe('primeJsonBody', () => {
+  it('hands its parse to the next parseJsonBody of the same bytes, once', () => {
+    const raw = Buffer.from('{"writeKey":"k","batch":[{"a":1}]}');
+    const primed = primeJsonBody(raw);
+    expect(parseJsonBody(raw)).toBe(primed);
+    const again = parseJsonBody(raw);
+    expect(again).not.toBe(primed);
+    expect(again).toEqual(primed);
+    // Another buffer with the same bytes is parsed on its own.
+    primeJsonBody(raw);
+    expect(parseJsonBody(Buffer.from(raw))).not.toBe(primed);
+  });
+
+  it('throws what parseJsonBody throws, and primes nothing then', () => {
+    const raw = Buffer.from('{"writeKey":');
+    expect(() => primeJsonBody(raw)).toThrow(ValidationError);
+    expect(() => parseJsonBody(raw)).toThrow('not valid JSON');
+  });
+
+  it('does not hand over a parse made with another depth limit', () => {
+    const raw = Buffer.from('[[[1]]]');
+    primeJsonBody(raw);
+    expect(() => parseJsonBody(raw, 2)).toThrow('deeper than 2');
   });
 });

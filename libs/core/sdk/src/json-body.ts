@@ -47,12 +47,31 @@ export function jsonNestsDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
+/** Parses handed over to the next `parseJsonBody` of the same bytes (`primeJsonBody`). */
+const primed = new WeakMap<Buffer, { value: unknown; maxDepth: number }>();
+
+/**
+ * `parseJsonBody`, and the result is kept for the next `parseJsonBody` of the same Buffer,
+ * which takes it (once) instead of parsing again: for the host, which reads a key from the
+ * body before the connector parses it. The caller must not change the value it gets.
+ */
+export function primeJsonBody(raw: Buffer, maxDepth = MAX_JSON_BODY_DEPTH): unknown {
+  const value = parseJsonBody(raw, maxDepth);
+  primed.set(raw, { value, maxDepth });
+  return value;
+}
+
 /**
  * Parses an inbound request body as JSON, for inbound routes and the host alike: UTF-8 (a BOM is
  * dropped), depth-checked before parsing. Throws ValidationError (answered 400) with a message
  * that never quotes the body: error text travels to senders' debuggers and to logs.
  */
 export function parseJsonBody(raw: Buffer, maxDepth = MAX_JSON_BODY_DEPTH): unknown {
+  const ready = primed.get(raw);
+  if (ready !== undefined) {
+    primed.delete(raw);
+    if (ready.maxDepth === maxDepth) return ready.value;
+  }
   const text = decodeUtf8(raw);
   if (text === undefined) throw new ValidationError('Request body is not valid UTF-8');
   if (text.trim() === '') throw new ValidationError('Request body is empty: send a JSON object');

@@ -12,7 +12,7 @@ import {
   type InboundRequest,
   type InboundResponse,
   isConnectorError,
-  parseJsonBody,
+  primeJsonBody,
   ValidationError,
 } from '@hub/sdk';
 import { InboxWriter } from './inbox-writer.service';
@@ -87,6 +87,8 @@ export class InboundEdge {
     if (!snapshot.enabled) throw IngestErrors.disabled();
     if (!snapshot.settings) throw IngestErrors.misconfigured();
 
+    const edgeLogger = this.logger;
+    let logger: InboundContext<Record<string, unknown>>['logger'] | undefined;
     const context = (auth: InboundAuthResult): InboundContext<Record<string, unknown>> => ({
       workspaceId: snapshot.workspaceId,
       installationId: snapshot.installationId,
@@ -95,11 +97,14 @@ export class InboundEdge {
       get http() {
         return createHttpClient({ fetch: globalThis.fetch, signal, defaultTimeoutMs: 3000 });
       },
-      logger: connectorLogger(
-        this.logger,
-        { workspaceId: snapshot.workspaceId, installationId: snapshot.installationId, connectorId: route.connector.id, runId: `inbound:${route.key}` },
-        snapshot.redactor,
-      ),
+      // Built on first use: most requests never log.
+      get logger() {
+        return (logger ??= connectorLogger(
+          edgeLogger,
+          { workspaceId: snapshot.workspaceId, installationId: snapshot.installationId, connectorId: route.connector.id, runId: `inbound:${route.key}` },
+          snapshot.redactor,
+        ));
+      },
       emit: (events, options) =>
         this.writer.emit({ workspaceId: snapshot.workspaceId, installationId: snapshot.installationId }, events, options, {
           receivedAt: state.receivedAt,
@@ -182,11 +187,15 @@ export class InboundEdge {
   }
 }
 
-/** A key sent as a top-level body field (the Tracking API's `writeKey`); never throws. */
+/**
+ * A key sent as a top-level body field (the Tracking API's `writeKey`); never throws. The parse
+ * is primed for the connector: its own `parseJsonBody` of the same bytes gets this result
+ * instead of parsing the body a second time (this function only reads it).
+ */
 function bodyField(raw: Buffer, field: string): string | undefined {
   let body: unknown;
   try {
-    body = parseJsonBody(raw);
+    body = primeJsonBody(raw);
   } catch {
     return undefined;
   }
