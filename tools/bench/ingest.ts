@@ -48,6 +48,16 @@ function parseArgs(argv: string[]): Size & { smoke: boolean } {
   return size;
 }
 
+/** The first `n` items of a generator, made now, as an iterator. */
+function take<T>(items: Iterable<T>, n: number): Iterator<T> {
+  const out: T[] = [];
+  for (const item of items) {
+    if (out.length >= n) break;
+    out.push(item);
+  }
+  return out[Symbol.iterator]();
+}
+
 const line = (result: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'ingest', ...result })}\n`);
 const log = (msg: string) => process.stderr.write(`[bench:ingest] ${msg}\n`);
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -265,7 +275,9 @@ async function main(): Promise<void> {
     const batchRate = batchedEps / 2 / perBatch;
     log(`hub: batched latency at ${round(batchRate)} requests/s`);
     const latBatch: number[] = [];
-    const latBodies = batchBodies(messages(SEED + 2, 'lat-batch', 0, 50_000_000, size.shape), BATCH_BYTES);
+    // Built before the clock starts: serializing a ~480 KB body takes the sender's event loop
+    // several ms, which would land on the latency of the requests in flight meanwhile.
+    const latBodies = take(batchBodies(messages(SEED + 2, 'lat-batch', 0, 50_000_000, size.shape), BATCH_BYTES), Math.ceil(batchRate * size.latencySeconds) + 2);
     const lb = await sendAtRate(latBodies, batchRate, size.latencySeconds, (b) => post(base, '/v1/batch', b.body, auth), latBatch);
     await untilProjected(hub, 10 * 60_000);
     accepted += lb.events;
@@ -274,10 +286,13 @@ async function main(): Promise<void> {
     const singleRate = singleEps / 2;
     log(`hub: single-event latency at ${round(singleRate)} requests/s`);
     const latSingle: number[] = [];
-    const singleItems = (function* () {
-      for (const m of messages(SEED + 3, 'lat-single', 0, 50_000_000, size.shape)) yield { m, count: 1 };
-    })();
-    const ls = await sendAtRate(singleItems, singleRate, size.latencySeconds, (x) => single(x.m), latSingle);
+    const singleItems = take(
+      (function* () {
+        for (const m of messages(SEED + 3, 'lat-single', 0, 50_000_000, size.shape)) yield { m, body: JSON.stringify(m), count: 1 };
+      })(),
+      Math.ceil(singleRate * size.latencySeconds) + 2,
+    );
+    const ls = await sendAtRate(singleItems, singleRate, size.latencySeconds, (x) => post(base, `/v1/${x.m.type}`, x.body, auth), latSingle);
     await untilProjected(hub, 10 * 60_000);
     accepted += ls.events;
     line({ result: 'single-latency', rateEps: Math.round(singleRate), requests: ls.requests, acceptMs: percentiles(latSingle) });
