@@ -4,6 +4,7 @@ import { QueueRegistry } from '@hub/queue';
 import { DataSource } from 'typeorm';
 import { DELIVERY_QUEUE, RELAY_DELIVERIES_JOB } from '../delivery-queue';
 import { DeliveryRecorder } from '../ledger/delivery-recorder.service';
+import { PLAN_BY_INDEX } from '../ledger/delivery-store.service';
 
 /** Rows younger than this belong to a flush that is about to run; the relay leaves them alone. */
 const GRACE_SECONDS = 2;
@@ -38,14 +39,17 @@ export class DeliveryRelay {
   }
 
   async run(): Promise<{ enqueued: number }> {
-    const rows = (await this.dataSource.query(
+    const rows = (await this.dataSource.transaction(async (m) => {
+      await m.query(PLAN_BY_INDEX);
+      return m.query(
       // The oldest pending row of each installation, through deliveries_pending_idx (installation, seq).
       `SELECT i.workspace_id, i.id FROM installations i
        CROSS JOIN LATERAL (SELECT d.created_at FROM deliveries d WHERE d.installation_id = i.id AND d.status IN ('queued', 'failed')
                            ORDER BY d.seq LIMIT 1) oldest
        WHERE i.enabled AND i.status <> 'needs_attention' AND oldest.created_at < now() - make_interval(secs => $1)`,
-      [GRACE_SECONDS],
-    )) as { workspace_id: string; id: string }[];
+        [GRACE_SECONDS],
+      );
+    })) as { workspace_id: string; id: string }[];
     for (const row of rows) await this.recorder.enqueueFlush(row.workspace_id, row.id);
     if (rows.length) this.logger.log({ msg: 'relay enqueued flushes for pending deliveries', installations: rows.length });
     return { enqueued: rows.length };

@@ -8,7 +8,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { z } from 'zod';
 import { DELIVERY_QUEUE, REDELIVER_JOB, type RedeliverJobData } from '../delivery-queue';
 import { DeliveryErrorCode } from '../delivery.exception';
-import { type ClaimedDelivery, DeliveryStore } from '../ledger/delivery-store.service';
+import { type ClaimedDelivery, DeliveryStore, PLAN_BY_INDEX } from '../ledger/delivery-store.service';
 import { type LaneOutcome, sortOutcomes } from './row-outcomes';
 
 /**
@@ -172,7 +172,10 @@ export class FlushProcessor {
         // The lane's commit need not wait for the WAL flush: losing the last marks in a Postgres
         // crash only means those rows are sent again, with the same messageIds (Segment dedupes).
         // (What the API and the programmatic entry commit stays synchronous: a 2xx is durable.)
-        await qr.query(`SET LOCAL idle_in_transaction_session_timeout = '300s'; SET LOCAL synchronous_commit = off`);
+        // The claim must walk deliveries_pending_idx in seq order and stop at its LIMIT. With stale
+        // statistics (a table filled faster than autovacuum analyzes it) the planner prefers a
+        // bitmap scan of every pending row plus a sort: O(backlog) per claim. No bitmap, no sort.
+        await qr.query(`SET LOCAL idle_in_transaction_session_timeout = '300s'; SET LOCAL synchronous_commit = off; ${PLAN_BY_INDEX}`);
         const claimed = await this.claim(qr, run);
         if (claimed.length === 0) {
           await qr.commitTransaction();

@@ -35,6 +35,14 @@ export interface SentRow {
 
 type Runner = Pick<EntityManager, 'query'>;
 
+/**
+ * Planner settings for the statements that read pending rows in `seq` order (the claim, the
+ * relay): an ordered index scan of `deliveries_pending_idx` that stops at its LIMIT, whatever the
+ * statistics say. A freshly filled table looks empty to the planner until it is analyzed, and it
+ * then picks a bitmap scan of every pending row and a sort (the whole backlog, per claim).
+ */
+export const PLAN_BY_INDEX = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
+
 /** A Postgres array literal of text elements (`{"a","b"}`). */
 export function textArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
@@ -225,13 +233,5 @@ export class DeliveryStore {
       [workspaceId, installationId, ids],
     )) as [unknown, number];
     return count;
-  }
-
-  async hasPending(workspaceId: string, installationId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `SELECT 1 FROM deliveries WHERE installation_id = $1 AND workspace_id = $2 AND status IN ('queued', 'failed') LIMIT 1`,
-      [installationId, workspaceId],
-    )) as unknown[];
-    return rows.length > 0;
   }
 }
