@@ -43,10 +43,6 @@ function rssMb(pid: number): number {
   return match ? Math.round(Number(match[1]) / 1024) : 0;
 }
 
-const cpuMs = (pid: number) => {
-  const t = cpuTimes(pid);
-  return t.user + t.system;
-};
 
 /**
  * The admin app with node flags: `--cpu-prof` (not allowed in NODE_OPTIONS; the profile is
@@ -107,7 +103,8 @@ async function main(): Promise<void> {
     const inst = await api(base, 'POST', `/api/v1/workspaces/${ws.body.id}/installations`, token, {
       connectorId: 'segment-destination', name: 'Segment', settings: {}, enabled: true,
     });
-    const writeKey = (inst.body.inboundKeys as { name: string; value: string }[]).find((k) => k.name === 'writeKey')!.value;
+    const writeKey = (inst.body.inboundKeys as { name: string; value: string }[]).find((k) => k.name === 'writeKey')?.value;
+    if (!writeKey) throw new Error(`installation: ${inst.status} ${JSON.stringify(inst.body)}`);
     await api(base, 'PUT', `/api/v1/workspaces/${ws.body.id}/model-settings`, token, { accountNameTrait: 'name', userEmailTrait: 'email', accountIdProperty: 'accountId', pageEvents: true });
     const auth = { authorization: basicAuth(writeKey) };
     const pid = admin.child.pid as number;
