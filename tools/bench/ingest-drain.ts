@@ -1,5 +1,6 @@
 /**
- * `node -r @swc-node/register tools/bench/ingest-drain.ts [--events N] [--users N] [--accounts N]`
+ * `node -r @swc-node/register tools/bench/ingest-drain.ts [--events N] [--users N] [--accounts N]
+ *   [--stop-after N] [--one-transaction]`
  *
  * The worker's projection alone, without HTTP or queues: inbox rows as the edge writes them
  * (normalized by `@hub/event-model`, ~480 KB per row) are inserted untimed, then drained by
@@ -97,7 +98,9 @@ async function main(): Promise<void> {
     // --stop-after N: leave the rest pending (with HUB_BENCH_KEEP_DB=1, a database to profile by hand).
     const stopAfter = arg('--stop-after', Number.MAX_SAFE_INTEGER);
     let drained = 0;
-    const result = await new InboxDrain(db).drainWorkspace(ws.id, {
+    // --one-transaction: every batch in one transaction (no pipelining of the two parts).
+    const limits = process.argv.includes('--one-transaction') ? { pipelineMinEvents: Number.MAX_SAFE_INTEGER } : {};
+    const result = await new InboxDrain(db, { limits }).drainWorkspace(ws.id, {
       shouldStop: () => drained >= stopAfter,
       afterCommit: async (batch) => {
         drained += Object.values(batch.counts).reduce((a, b) => a + b, 0);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DEFAULT_MODEL_SETTINGS, type ModelSettings } from '../model-settings';
+import { LOCK_WORKSPACE, LOCK_WORKSPACE_EVENTS } from '../drain/stage-batch.sql';
 
 const SELECT = `SELECT account_name_trait AS "accountNameTrait", user_email_trait AS "userEmailTrait",
   account_id_property AS "accountIdProperty", page_events AS "pageEvents"`;
@@ -23,9 +24,10 @@ export class ModelSettingsService {
    */
   async put(workspaceId: string, settings: ModelSettings): Promise<ModelSettings> {
     return this.dataSource.transaction(async (tx) => {
-      // Serialized with the workspace's drain batches, so none names profiles with the old trait
-      // after the recompute below.
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('hub:drain:' || $1::text, 0))`, [workspaceId]);
+      // Serialized with the workspace's drain batches (both parts, in the drain's lock order), so
+      // none names profiles with the old trait after the recompute below.
+      await tx.query(LOCK_WORKSPACE, [workspaceId]);
+      await tx.query(LOCK_WORKSPACE_EVENTS, [workspaceId]);
       const [before] = (await tx.query(`${SELECT} FROM profile_settings WHERE workspace_id = $1 FOR UPDATE`, [workspaceId])) as ModelSettings[];
       const previous = before ?? DEFAULT_MODEL_SETTINGS;
       const [saved] = (await tx.query(

@@ -1,17 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import { dataSourceOptions, runMigrations } from '@hub/persistence';
 import { DataSource } from 'typeorm';
 import { createTestSource, insertInbox, segment, type TestSource } from '../testing/inbox-fixtures';
 import { InboxDrain } from './inbox-drain.service';
 
-/** Projection rules of the drain, on a real PostgreSQL (DESIGN.md "The core event model and profiles"). */
-describe('inbox drain (real PostgreSQL)', () => {
+/**
+ * Projection rules of the drain, on a real PostgreSQL (DESIGN.md "The core event model and
+ * profiles"): every rule holds whether a batch runs in one transaction or pipelined in two (the
+ * profile part, then the events part overlapping the next batch's profiles).
+ */
+describe.each([
+  ['one transaction per batch', Number.MAX_SAFE_INTEGER],
+  ['pipelined profile and events parts', 0],
+])('inbox drain (real PostgreSQL), %s', (_mode, pipelineMinEvents) => {
   let db: DataSource;
   let drain: InboxDrain;
 
   beforeAll(async () => {
     await runMigrations(process.env.DATABASE_URL as string);
     db = await new DataSource(dataSourceOptions(process.env.DATABASE_URL as string, 4)).initialize();
-    drain = new InboxDrain(db, { limits: { maxRows: 3, maxEvents: 50 } });
+    drain = new InboxDrain(db, { limits: { maxRows: 3, maxEvents: 50, pipelineMinEvents } });
   });
   afterAll(() => db?.destroy());
 
@@ -85,7 +93,7 @@ describe('inbox drain (real PostgreSQL)', () => {
       const src = await createTestSource(db);
       // One inbox row per message, so each is a separate batch when maxRows is 1.
       for (const i of order) await insertInbox(db, src, [{ ...messages[i], messageId: `${messages[i].messageId}` }]);
-      await new InboxDrain(db, { limits: { maxRows: 1, maxEvents: 50 } }).drainWorkspace(src.workspaceId);
+      await new InboxDrain(db, { limits: { maxRows: 1, maxEvents: 50, pipelineMinEvents } }).drainWorkspace(src.workspaceId);
       const u = await user(src, 'u1');
       results.push({ traits: u.traits, email: u.email });
     }
@@ -108,7 +116,7 @@ describe('inbox drain (real PostgreSQL)', () => {
         const src = await createTestSource(db);
         if (split) for (const i of order) await insertInbox(db, src, [messages[i]]);
         else await insertInbox(db, src, order.map((i) => messages[i]));
-        await new InboxDrain(db, { limits: { maxRows: 1, maxEvents: 50 } }).drainWorkspace(src.workspaceId);
+        await new InboxDrain(db, { limits: { maxRows: 1, maxEvents: 50, pipelineMinEvents } }).drainWorkspace(src.workspaceId);
         const u = await user(src, 'u1');
         results.push({ traits: u.traits, email: u.email, at: u.trait_meta.plan[0] });
       }
@@ -331,5 +339,115 @@ describe('inbox drain (real PostgreSQL)', () => {
     const ids = await db.query(`SELECT message_id FROM events WHERE workspace_id = $1 ORDER BY id`, [src.workspaceId]);
     expect(ids[0].message_id).toBe('t-0-0');
     expect(ids.at(-1).message_id).toBe('t-6-19');
+  });
+});
+
+/** What only the pipelined drain has: two commits per batch, and a crash or a refusal between them. */
+describe('inbox drain, pipelined parts (real PostgreSQL)', () => {
+  let db: DataSource;
+
+  beforeAll(async () => {
+    await runMigrations(process.env.DATABASE_URL as string);
+    db = await new DataSource(dataSourceOptions(process.env.DATABASE_URL as string, 4)).initialize();
+  });
+  afterAll(() => db?.destroy());
+
+  const pipelined = () => new InboxDrain(db, { limits: { maxRows: 2, maxEvents: 50, pipelineMinEvents: 0 } });
+  /** Five inbox rows, in order: u{i} joins g{i}, then identifies, then opens something (attributed to g{i}). */
+  const traffic = async (src: TestSource) => {
+    for (let i = 0; i < 5; i++) {
+      const day = `2025-03-0${i + 1}`;
+      await insertInbox(db, src, [
+        segment({ type: 'group', userId: `u${i}`, groupId: `g${i}`, messageId: `join-${i}`, traits: { name: `G${i}` }, timestamp: `${day}T00:00:00.000Z` }),
+        segment({ type: 'identify', userId: `u${i}`, messageId: `who-${i}`, traits: { plan: `p${i}`, company: { id: 'g0' } }, timestamp: `${day}T00:00:01.000Z` }),
+        segment({ type: 'track', userId: `u${i}`, event: 'Opened', messageId: `open-${i}`, timestamp: `${day}T00:00:02.000Z` }),
+      ]);
+    }
+  };
+  const snapshot = async (src: TestSource) => ({
+    events: await db.query(
+      `SELECT e.message_id, a.group_id AS account FROM events e LEFT JOIN profile_accounts a ON a.id = e.account_id
+       WHERE e.workspace_id = $1 ORDER BY e.id`,
+      [src.workspaceId],
+    ),
+    users: await db.query(`SELECT user_id, traits, first_seen_at, last_seen_at FROM profile_users WHERE workspace_id = $1 ORDER BY user_id`, [src.workspaceId]),
+    memberships: Number((await db.query(`SELECT count(*) n FROM profile_memberships WHERE workspace_id = $1 AND linked`, [src.workspaceId]))[0].n),
+    catalog: await db.query(`SELECT name, count::int FROM catalog_events WHERE workspace_id = $1`, [src.workspaceId]),
+    counts: (await db.query(`SELECT event_counts FROM installations WHERE id = $1`, [src.installationId]))[0].event_counts,
+    pending: Number((await db.query(`SELECT count(*) n FROM inbox WHERE workspace_id = $1 AND processed_at IS NULL`, [src.workspaceId]))[0].n),
+    handoffs: Number(
+      (await db.query(`SELECT count(*) n FROM inbox_attribution a JOIN inbox i ON i.id = a.inbox_id WHERE i.workspace_id = $1`, [src.workspaceId]))[0].n,
+    ),
+  });
+
+  it('projects as one transaction does, and a crash between the two commits re-projects profiles harmlessly and counts once', async () => {
+    const reference = await createTestSource(db);
+    await traffic(reference);
+    await new InboxDrain(db, { limits: { maxRows: 2, maxEvents: 50, pipelineMinEvents: Number.MAX_SAFE_INTEGER } }).drainWorkspace(reference.workspaceId);
+    const expected = await snapshot(reference);
+
+    const src = await createTestSource(db);
+    await traffic(src);
+    const crashing = pipelined();
+    // The events part of the second batch dies after its profile part committed.
+    const record = (crashing as unknown as { recordEvents: (...a: unknown[]) => Promise<unknown> }).recordEvents.bind(crashing);
+    let calls = 0;
+    jest.spyOn(crashing as unknown as { recordEvents: (...a: unknown[]) => Promise<unknown> }, 'recordEvents').mockImplementation((...a) => {
+      calls++;
+      return calls === 2 ? Promise.reject(new Error('connection terminated')) : record(...a);
+    });
+    await expect(crashing.drainWorkspace(src.workspaceId)).rejects.toThrow('connection terminated');
+    const midway = await snapshot(src);
+    expect(midway.pending).toBeGreaterThan(0);
+    expect(midway.handoffs).toBeGreaterThan(0);
+
+    await pipelined().drainWorkspace(src.workspaceId);
+    const after = await snapshot(src);
+    expect({ ...after, users: after.users.map((u: { user_id: string; traits: unknown }) => [u.user_id, u.traits]) }).toEqual({
+      ...expected,
+      users: expected.users.map((u: { user_id: string; traits: unknown }) => [u.user_id, u.traits]),
+      pending: 0,
+      handoffs: 0,
+    });
+    expect(after.events.map((e: { account: string }) => e.account)).toEqual(expected.events.map((e: { account: string }) => e.account));
+    expect(after.counts).toEqual({ group: 5, identify: 5, track: 5 });
+  });
+
+  it('sets aside a row only the events part refuses, and projects the rest', async () => {
+    const src = await createTestSource(db);
+    await insertInbox(db, src, [segment({ type: 'track', userId: 'u1', event: 'Ok', messageId: 'fine-1' })]);
+    // Longer than a btree entry may be, even compressed: the profile part never indexes it, the
+    // events part must.
+    const tooLong = randomBytes(6000).toString('base64');
+    const bad = await insertInbox(db, src, [{ ...segment({ type: 'track', userId: 'u1', event: 'Ok' }), messageId: tooLong }]);
+    await insertInbox(db, src, [segment({ type: 'track', userId: 'u1', event: 'Ok', messageId: 'fine-2' })]);
+    const result = await pipelined().drainWorkspace(src.workspaceId);
+    expect(result.failedRows).toBe(1);
+    expect(result.counts).toEqual({ track: 2 });
+    const [row] = await db.query(`SELECT drain_error, processed_at FROM inbox WHERE id = $1`, [bad]);
+    expect(row.drain_error).toMatch(/index row|exceeds/);
+    expect(row.processed_at).not.toBeNull();
+    const after = await snapshot(src);
+    expect(after.events.map((e: { message_id: string }) => e.message_id)).toEqual(['fine-1', 'fine-2']);
+    expect(after.pending).toBe(0);
+  });
+
+  it('stops between batches on request, and a later drain finishes exactly once', async () => {
+    const src = await createTestSource(db);
+    await traffic(src);
+    let batches = 0;
+    const first = await pipelined().drainWorkspace(src.workspaceId, {
+      shouldStop: () => batches >= 1,
+      afterCommit: async () => {
+        batches++;
+      },
+    });
+    expect(first.stopped).toBe(true);
+    await pipelined().drainWorkspace(src.workspaceId);
+    const after = await snapshot(src);
+    expect(after.events).toHaveLength(15);
+    expect(after.counts).toEqual({ group: 5, identify: 5, track: 5 });
+    expect(after.catalog).toEqual([{ name: 'Opened', count: 5 }]);
+    expect(after.pending).toBe(0);
   });
 });

@@ -5,9 +5,30 @@ import { RESOLVED_PROFILE_JOINS } from './project-profiles.sql';
  */
 
 /**
- * Core events (contract 4), in inbox order, attributed to an account: a group call to its own
- * account; other calls by `context.groupId`, else the configured track property, else the
- * user's last associated account (the linked membership with the latest event time).
+ * The account an event is attributed to: a group call to its own account; other calls (but
+ * alias) by `context.groupId`, else the configured track property, else the user's last
+ * associated account (the linked membership with the latest event time), as the batch's own
+ * memberships left it. Needs the ids the profile statements collected (`drain_users`,
+ * `drain_accounts`); `FROM drain_batch b` followed by ATTRIBUTION_JOINS.
+ */
+const ATTRIBUTED_ACCOUNT = `
+  CASE
+    WHEN b.state <> 'new' OR b.type = 'alias' THEN NULL
+    WHEN b.type = 'group' THEN g.id
+    ELSE coalesce(c.id, p.id, (
+      SELECT m.account_id FROM profile_memberships m
+      WHERE m.user_profile_id = coalesce(du.id, ai.profile_id) AND m.linked
+      ORDER BY m.changed_at DESC LIMIT 1))
+  END`;
+
+const ATTRIBUTION_JOINS = `${RESOLVED_PROFILE_JOINS}
+  LEFT JOIN drain_accounts c ON c.group_id = b.ctx_group_id
+  LEFT JOIN drain_accounts g ON b.type = 'group' AND g.group_id = b.group_id
+  LEFT JOIN drain_accounts p ON p.group_id = b.prop_account`;
+
+/**
+ * Core events (contract 4), in inbox order, with their account (ATTRIBUTED_ACCOUNT), when the
+ * profiles were projected in the same transaction.
  *
  * No ON CONFLICT: staging already found every stored messageId under the workspace's drain lock
  * (only drains insert events), and the speculative insertion would probe the unique index a
@@ -18,22 +39,41 @@ export const INSERT_EVENTS = `
   INSERT INTO events (workspace_id, installation_id, inbox_id, message_id, type, event, user_id, anonymous_id,
                       group_id, previous_id, account_id, properties, traits, context, "timestamp", received_at)
   SELECT $1, b.installation_id, b.inbox_id, b.message_id, b.type, b.event, b.user_id, b.anonymous_id,
-         b.group_id, b.previous_id,
-         CASE
-           WHEN b.type = 'group' THEN g.id
-           WHEN b.type = 'alias' THEN NULL
-           ELSE coalesce(c.id, p.id, (
-             SELECT m.account_id FROM profile_memberships m
-             WHERE m.user_profile_id = coalesce(du.id, ai.profile_id) AND m.linked
-             ORDER BY m.changed_at DESC LIMIT 1))
-         END,
+         b.group_id, b.previous_id, ${ATTRIBUTED_ACCOUNT},
          b.properties, b.traits, b.context, b.ts, b.received_at
-  FROM drain_batch b ${RESOLVED_PROFILE_JOINS}
-  LEFT JOIN drain_accounts c ON c.group_id = b.ctx_group_id
-  LEFT JOIN drain_accounts g ON b.type = 'group' AND g.group_id = b.group_id
-  LEFT JOIN drain_accounts p ON p.group_id = b.prop_account
+  FROM drain_batch b ${ATTRIBUTION_JOINS}
   WHERE b.state = 'new'
   ORDER BY b.inbox_id, b.ord`;
+
+/**
+ * A pipelined batch's profile part hands its attribution to the events part (another
+ * transaction, another connection): per inbox row, the account of each message by position
+ * (null where none, or where the message is not new). Re-projecting the profiles after a crash
+ * rewrites it.
+ */
+export const SAVE_ATTRIBUTION = `
+  INSERT INTO inbox_attribution (inbox_id, account_ids)
+  SELECT b.inbox_id, array_agg(${ATTRIBUTED_ACCOUNT} ORDER BY b.ord)
+  FROM drain_batch b ${ATTRIBUTION_JOINS}
+  GROUP BY b.inbox_id
+  ON CONFLICT (inbox_id) DO UPDATE SET account_ids = EXCLUDED.account_ids, created_at = now()`;
+
+/**
+ * The events part of a pipelined batch: the events with the accounts its profile part
+ * attributed (the memberships as that batch left them, whatever the next batch does meanwhile).
+ */
+export const INSERT_ATTRIBUTED_EVENTS = `
+  INSERT INTO events (workspace_id, installation_id, inbox_id, message_id, type, event, user_id, anonymous_id,
+                      group_id, previous_id, account_id, properties, traits, context, "timestamp", received_at)
+  SELECT $1, b.installation_id, b.inbox_id, b.message_id, b.type, b.event, b.user_id, b.anonymous_id,
+         b.group_id, b.previous_id, a.account_ids[b.ord],
+         b.properties, b.traits, b.context, b.ts, b.received_at
+  FROM drain_batch b LEFT JOIN inbox_attribution a ON a.inbox_id = b.inbox_id
+  WHERE b.state = 'new'
+  ORDER BY b.inbox_id, b.ord`;
+
+/** $1 = inbox ids (the batch's rows, marked processed). */
+export const DELETE_ATTRIBUTION = `DELETE FROM inbox_attribution WHERE inbox_id = ANY($1::bigint[])`;
 
 /** Trait keys per entity: type of the latest value, count of calls carrying it, first/last seen. */
 export const UPSERT_CATALOG_TRAITS = `

@@ -41,22 +41,42 @@ export const CREATE_STAGING_TABLES = `
 `;
 
 /**
- * Two drains of one workspace never interleave (two replicas, a relay job beside an edge job):
- * their batches would otherwise race on the same profiles. Different workspaces run in parallel.
+ * A drain projects a batch in two transactions (see InboxDrain): the profile part (accounts,
+ * users, links, memberships) and then the events part (events, catalog, counters, the rows marked
+ * processed), so the events of one batch can be written while the profiles of the next are. Each
+ * part holds its own per-workspace lock: two drains of one workspace (two replicas, a relay job
+ * beside an edge job) never interleave their profile parts, nor their events parts. Different
+ * workspaces run in parallel. The model settings API takes both, profiles first.
  */
 export const LOCK_WORKSPACE = `SELECT pg_advisory_xact_lock(hashtextextended('hub:drain:' || $1::text, 0))`;
+export const LOCK_WORKSPACE_EVENTS = `SELECT pg_advisory_xact_lock(hashtextextended('hub:drain-events:' || $1::text, 0))`;
 
 /**
- * $2 = max rows. Oldest first, so one workspace's messages are projected in arrival order (by the
- * bigint id: the text alias must not be what ORDER BY sorts, or row 10 would come before row 9).
+ * $2 = max rows, $3 = the last row id this drain has claimed (0 at first): a drain's profile part
+ * runs one batch ahead of its events part, so rows it projected but has not yet marked processed
+ * are still pending and must not be claimed twice. Oldest first, so one workspace's messages are
+ * projected in arrival order (by the bigint id: the text alias must not be what ORDER BY sorts,
+ * or row 10 would come before row 9).
  */
 export const CLAIM_INBOX_ROWS = `
   SELECT i.id::text AS id, i.event_count AS "eventCount"
   FROM inbox i
-  WHERE i.workspace_id = $1 AND i.processed_at IS NULL
+  WHERE i.workspace_id = $1 AND i.processed_at IS NULL AND i.id > $3::bigint
   ORDER BY i.id
   LIMIT $2
   FOR UPDATE SKIP LOCKED`;
+
+/**
+ * The events part's claim of the rows its profile part projected: those still pending (another
+ * drain of the workspace may have finished some meanwhile), locked until the batch commits.
+ * $2 = inbox ids.
+ */
+export const RECLAIM_PROJECTED_ROWS = `
+  SELECT i.id::text AS id, i.event_count AS "eventCount"
+  FROM inbox i
+  WHERE i.workspace_id = $1 AND i.id = ANY($2::bigint[]) AND i.processed_at IS NULL
+  ORDER BY i.id
+  FOR UPDATE`;
 
 export const READ_MODEL_SETTINGS = `
   SELECT account_name_trait AS "accountNameTrait", user_email_trait AS "userEmailTrait",
@@ -70,7 +90,8 @@ export const READ_MODEL_SETTINGS = `
  * name), `page_skipped` (page events are off), else `new`. Answers one summary row per
  * (installation, state, type) for the installation counters and to skip needless statements.
  *
- * $2 = inbox ids, $3 = page events on, $4 = the account id property (or null).
+ * $2 = inbox ids, $3 = page events on, $4 = the account id property (or null), $5 = whether to
+ * stage the columns only events need (`context`, `properties`): the profile part does not.
  */
 export const STAGE_MESSAGES = `
   WITH raw AS (
@@ -104,7 +125,9 @@ export const STAGE_MESSAGES = `
       hub_json_id(r.m -> 'groupId'), hub_json_id(r.m -> 'previousId'),
       CASE WHEN r.type = 'track' THEN r.m ->> 'event' WHEN r.type IN ('page', 'screen') THEN r.m ->> 'name' END,
       (r.m ->> 'timestamp')::timestamptz,
-      coalesce(r.m -> 'context', '{}'::jsonb), r.m -> 'properties', r.m -> 'traits',
+      CASE WHEN $5::boolean THEN coalesce(r.m -> 'context', '{}'::jsonb) END,
+      CASE WHEN $5::boolean THEN r.m -> 'properties' END,
+      r.m -> 'traits',
       hub_json_id(r.m -> 'context' -> 'groupId'),
       CASE WHEN r.type = 'identify' THEN hub_json_id(r.m -> 'traits' -> 'company' -> 'id') END,
       coalesce(r.type = 'identify' AND r.m -> 'traits' -> 'company' -> 'remove' = 'true'::jsonb, false),
