@@ -7,6 +7,7 @@ import { InboundKeys1764400000001 } from './1764400000001-inbound-keys';
 import { Profiles1764410000000 } from './1764410000000-profiles';
 import { ProfilesWritePath1764410000001 } from './1764410000001-profiles-write-path';
 import { ProfilesMembershipKeys1764410000002 } from './1764410000002-profiles-membership-keys';
+import { InboxAttribution1764410000003 } from './1764410000003-inbox-attribution';
 import { DeliveriesAndSubscriptions1764500000000 } from './1764500000000-deliveries-and-subscriptions';
 import { DeliveriesAutovacuum1764500000001 } from './1764500000001-deliveries-autovacuum';
 import { DeliveriesSendPath1764500000002 } from './1764500000002-deliveries-send-path';
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   Profiles1764410000000,
   ProfilesWritePath1764410000001,
   ProfilesMembershipKeys1764410000002,
+  InboxAttribution1764410000003,
   DeliveriesAndSubscriptions1764500000000,
   DeliveriesAutovacuum1764500000001,
   DeliveriesSendPath1764500000002,
