@@ -8,11 +8,18 @@
  * Per-connection staging tables, emptied at every commit. A batch's sorts and hashes fit in
  * 64 MB of work memory instead of spilling to disk; JIT is off because compiling the events
  * insert cost more (half a second) than running it.
+ *
+ * A drain transaction does not wait for its WAL to reach the disk (`synchronous_commit = off`;
+ * the WAL writer flushes within a few hundred milliseconds): a crash can lose only the latest
+ * commits, whole and in order, and their inbox rows are then pending again and projected anew.
+ * Nothing outside Postgres acts on a drain commit before a later synchronous commit (the
+ * fan-out's) has flushed it, and the edge's inbox commits stay synchronous.
  */
 export const CREATE_STAGING_TABLES = `
   SET LOCAL client_min_messages = warning;
   SET LOCAL work_mem = '64MB';
   SET LOCAL jit = off;
+  SET LOCAL synchronous_commit = off;
   CREATE TEMP TABLE IF NOT EXISTS drain_batch (
     inbox_id bigint NOT NULL,
     ord bigint NOT NULL,
