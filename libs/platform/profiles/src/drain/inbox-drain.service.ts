@@ -341,7 +341,7 @@ export class InboxDrain {
     insertEvents: string,
   ): Promise<Record<string, number>> {
     if (plan.hasNew) {
-      await qr.query(insertEvents, [ws]);
+      await qr.query(insertEvents, insertEvents === INSERT_ATTRIBUTED_EVENTS ? [ws, inboxIds] : [ws]);
       await qr.query(UPSERT_CATALOG_TRAITS, [ws]);
     }
     // Ignored events are counted in the catalog even when nothing else is new.

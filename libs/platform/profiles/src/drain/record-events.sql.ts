@@ -61,14 +61,21 @@ export const SAVE_ATTRIBUTION = `
 /**
  * The events part of a pipelined batch: the events with the accounts its profile part
  * attributed (the memberships as that batch left them, whatever the next batch does meanwhile).
+ * Each row's array is unnested once (it is stored out of line: subscripting it per event would
+ * fetch it from TOAST every time). $2 = inbox ids.
  */
 export const INSERT_ATTRIBUTED_EVENTS = `
   INSERT INTO events (workspace_id, installation_id, inbox_id, message_id, type, event, user_id, anonymous_id,
                       group_id, previous_id, account_id, properties, traits, context, "timestamp", received_at)
   SELECT $1, b.installation_id, b.inbox_id, b.message_id, b.type, b.event, b.user_id, b.anonymous_id,
-         b.group_id, b.previous_id, a.account_ids[b.ord],
+         b.group_id, b.previous_id, x.account_id,
          b.properties, b.traits, b.context, b.ts, b.received_at
-  FROM drain_batch b LEFT JOIN inbox_attribution a ON a.inbox_id = b.inbox_id
+  FROM drain_batch b
+  LEFT JOIN (
+    SELECT a.inbox_id, u.ord, u.account_id
+    FROM inbox_attribution a CROSS JOIN LATERAL unnest(a.account_ids) WITH ORDINALITY AS u(account_id, ord)
+    WHERE a.inbox_id = ANY($2::bigint[])
+  ) x ON x.inbox_id = b.inbox_id AND x.ord = b.ord
   WHERE b.state = 'new'
   ORDER BY b.inbox_id, b.ord`;
 
