@@ -115,6 +115,11 @@ describe('InboxCommitter (real PostgreSQL)', () => {
     expect(rows.map((r) => (r.received_at as Date).toISOString())).toContain(receivedAt);
   });
 
+  it('runs its statements without JIT (short OLTP statements; see OLTP_SESSION_OPTIONS)', async () => {
+    const { rows } = await pool.query('SHOW jit');
+    expect(rows).toEqual([{ jit: 'off' }]);
+  });
+
   it('compresses large inbox rows with lz4', async () => {
     const committer = new InboxCommitter(pool);
     const tag = randomUUID();

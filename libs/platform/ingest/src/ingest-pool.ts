@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
+import { OLTP_SESSION_OPTIONS } from '@hub/persistence';
 
 export const INGEST_POOL = Symbol('INGEST_POOL');
 
@@ -36,6 +37,7 @@ export function createIngestPool(options: IngestPoolOptions): Pool {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 'hub-ingest',
+    options: OLTP_SESSION_OPTIONS,
   });
   const logger = new Logger('IngestPool');
   // Inbox rows are half a megabyte of jsonb for a full Tracking API batch: lz4 compresses them
