@@ -291,7 +291,7 @@ async function main(): Promise<void> {
     // The worker runs as deployed (docker-compose.yml, HUB_WORKER_NODE_OPTIONS): V8's old space
     // capped at 256 MB, so V8 collects before RSS drifts (uncapped: ~380 MB with ~100 MB live;
     // `--worker-heap-mb 0` runs it uncapped), and 32 MB semi-spaces, so the short-lived objects
-    // of a ~460-event request die young (default: scavenges took a third of the worker's CPU).
+    // of a ~460-event request die young (default: GC took a third of the worker's busy time).
     const workerNodeOptions: Record<string, string> = {
       NODE_OPTIONS: [size.workerHeapMb > 0 ? `--max-old-space-size=${size.workerHeapMb}` : '', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`].filter(Boolean).join(' '),
     };
