@@ -4,14 +4,14 @@
  * tests: a platform library may not import a connector, so this lives outside both.)
  */
 import { randomUUID } from 'node:crypto';
-import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { type Principal, WorkspaceAccessService } from '@hub/auth';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeaderAuthModule, TestRoles } from '@hub/auth/testing';
 import { HUB_CONFIG, type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
 import { segmentSourceConnector } from '@hub/connector-segment-source';
 import { DeliveryModule, DeliveryRecorder, DeliveryWorkerModule, FANOUT_INBOX_JOB, fanoutJobOptions, SUBSCRIPTIONS_QUEUE } from '@hub/delivery';
 import { HostModule, HostWorkerModule } from '@hub/host';
-import { AllExceptionsFilter, ApiError } from '@hub/http';
+import { AllExceptionsFilter } from '@hub/http';
 import { PersistenceModule, runMigrations } from '@hub/persistence';
 import { DeadLettersApiModule, QueueModule, QueueRegistry } from '@hub/queue';
 import { SegmentStandIn } from '@hub/testing';
@@ -23,36 +23,7 @@ jest.setTimeout(90_000);
 
 const KEY = 'integrationWriteKey0001';
 const ADMIN = randomUUID();
-const roles = new Map<string, Set<string>>();
-
-@Injectable()
-class HeaderGuard implements CanActivate {
-  canActivate(ctx: ExecutionContext): boolean {
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const userId = req.headers['x-test-user'];
-    if (!userId) throw ApiError.unauthorized();
-    req.user = { userId, email: `${userId}@test`, isInstanceAdmin: false, tokenId: 't', tokenKind: 'api', tokenWorkspaceIds: null, tokenRole: null } as Principal;
-    return true;
-  }
-}
-
-@Global()
-@Module({
-  providers: [
-    {
-      provide: WorkspaceAccessService,
-      useValue: {
-        async require(principal: Principal, workspaceId: string): Promise<string> {
-          if (!roles.get(principal.userId)?.has(workspaceId)) throw ApiError.notFound('Workspace');
-          return 'admin';
-        },
-      },
-    },
-    { provide: APP_GUARD, useClass: HeaderGuard },
-  ],
-  exports: [WorkspaceAccessService],
-})
-class TestAuthModule {}
+const roles = new TestRoles();
 
 async function createApp(config: HubEnv): Promise<INestApplication> {
   const connectors = [segmentSourceConnector];
@@ -62,7 +33,7 @@ async function createApp(config: HubEnv): Promise<INestApplication> {
       PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: 12 }),
       VaultModule,
       QueueModule.forRoot({ attempts: 6, backoffDelayMs: 300 }),
-      TestAuthModule,
+      HeaderAuthModule.forRoot(roles),
       DeadLettersApiModule,
       HostModule.forRoot({ connectors }),
       DeliveryModule.forRoot(),
@@ -105,7 +76,7 @@ describe('Segment deliveries (ledger + segment-source + stand-in)', () => {
     ds = app.get(DataSource);
     [ws, other] = [randomUUID(), randomUUID()];
     for (const id of [ws, other]) await ds.query(`INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Delivery test', $2)`, [id, `d-${id}`]);
-    roles.set(ADMIN, new Set([ws, other]));
+    roles.set(ADMIN, new Map([[ws, 'owner'], [other, 'owner']]));
     const created = await api()
       .post(`/api/v1/workspaces/${ws}/installations`)
       .set(as)

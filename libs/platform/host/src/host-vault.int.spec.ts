@@ -10,11 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
-import { IS_PUBLIC, type Principal, WorkspaceAccessService } from '@hub/auth';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeaderAuthModule, TestRoles } from '@hub/auth/testing';
 import { type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
-import { AllExceptionsFilter, ApiError } from '@hub/http';
+import { AllExceptionsFilter } from '@hub/http';
 import { LoggingModule } from '@hub/observability';
 import { PersistenceModule, runMigrations } from '@hub/persistence';
 import { DeadLettersApiModule, QueueModule } from '@hub/queue';
@@ -26,16 +26,6 @@ import request, { type Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { HostModule, HostWorkerModule } from './host.module';
-
-jest.mock('@hub/auth', () => {
-  const actual = jest.requireActual('@hub/auth');
-  class WorkspaceAccessService {
-    async require(): Promise<string> {
-      throw new Error('replaced in tests');
-    }
-  }
-  return { ...actual, WorkspaceAccessService: actual.WorkspaceAccessService ?? WorkspaceAccessService };
-});
 
 // Unique per run: a hit can only come from this test's secrets.
 const CANARY = `canary-${randomUUID()}`;
@@ -141,38 +131,7 @@ const settingsCrm = defineConnector({
 });
 
 const ADMIN = randomUUID();
-const roles = new Map<string, Set<string>>();
-
-@Injectable()
-class HeaderGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
-  canActivate(ctx: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const userId = req.headers['x-test-user'];
-    if (!userId) throw ApiError.unauthorized();
-    req.user = { userId, email: `${userId}@test`, isInstanceAdmin: false, tokenId: 't', tokenKind: 'api', tokenWorkspaceIds: null, tokenRole: null };
-    return true;
-  }
-}
-
-@Global()
-@Module({
-  providers: [
-    {
-      provide: WorkspaceAccessService,
-      useValue: {
-        async require(principal: Principal, workspaceId: string): Promise<string> {
-          if (!roles.get(principal.userId)?.has(workspaceId)) throw ApiError.notFound('Workspace', 'WORKSPACE_NOT_FOUND');
-          return 'owner';
-        },
-      },
-    },
-    { provide: APP_GUARD, useClass: HeaderGuard },
-  ],
-  exports: [WorkspaceAccessService],
-})
-class TestAuthModule {}
+const roles = new TestRoles();
 
 class CaptureStream extends Writable {
   readonly lines: string[] = [];
@@ -323,7 +282,7 @@ describe('host with the vault: OAuth connection, runs, refresh, needs_reauth, se
         PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: 6 }),
         VaultModule,
         QueueModule.forRoot({ attempts: 2, backoffDelayMs: 50 }),
-        TestAuthModule,
+        HeaderAuthModule.forRoot(roles),
         CredentialsModule,
         OAuthModule.forRoot(),
         DeadLettersApiModule,
@@ -342,7 +301,7 @@ describe('host with the vault: OAuth connection, runs, refresh, needs_reauth, se
     box = app.get(SecretBox);
     [ws, wsOther] = [randomUUID(), randomUUID()];
     for (const w of [ws, wsOther]) await ds.query(`INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Host vault', $2)`, [w, `hv-${w}`]);
-    roles.set(ADMIN, new Set([ws, wsOther]));
+    roles.set(ADMIN, new Map([[ws, 'owner'], [wsOther, 'owner']]));
   }, 30_000);
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { type Principal, WorkspaceAccessService } from '@hub/auth';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeaderAuthModule, TestRoles } from '@hub/auth/testing';
 import { type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
-import { AllExceptionsFilter, ApiError } from '@hub/http';
+import { AllExceptionsFilter } from '@hub/http';
 import { PersistenceModule, runMigrations } from '@hub/persistence';
 import { DeadLettersApiModule, QueueModule, redisConnectionOptions } from '@hub/queue';
 import {
@@ -21,18 +21,6 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { HostModule, HostWorkerModule } from './host.module';
 import { SECRET_MASK } from './installation-settings';
-
-// The auth implementation is another module's business: WorkspaceAccessService is replaced by a
-// double below (declared here too, so the tests run whatever state @hub/auth is in).
-jest.mock('@hub/auth', () => {
-  const actual = jest.requireActual('@hub/auth');
-  class WorkspaceAccessService {
-    async require(): Promise<string> {
-      throw new Error('replaced in tests');
-    }
-  }
-  return { ...actual, WorkspaceAccessService: actual.WorkspaceAccessService ?? WorkspaceAccessService };
-});
 
 // ---------------------------------------------------------------------------------------------
 // Test connectors, defined here: one with secrets, a check and actions; one with a scheduled job.
@@ -177,41 +165,7 @@ const sync = defineConnector({
 // ---------------------------------------------------------------------------------------------
 // Auth doubles: the caller is whoever `x-test-user` names; roles per workspace live in `roles`.
 
-type Role = 'owner' | 'admin' | 'viewer';
-const roles = new Map<string, Map<string, Role>>();
-const needRank = { read: 1, write: 2, owner: 3 } as const;
-const roleRank: Record<Role, number> = { viewer: 1, admin: 2, owner: 3 };
-
-@Injectable()
-class HeaderGuard implements CanActivate {
-  canActivate(ctx: ExecutionContext): boolean {
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const userId = req.headers['x-test-user'];
-    if (!userId) throw ApiError.unauthorized();
-    req.user = { userId, email: `${userId}@test`, isInstanceAdmin: false, tokenId: 't', tokenKind: 'api', tokenWorkspaceIds: null, tokenRole: null };
-    return true;
-  }
-}
-
-@Global()
-@Module({
-  providers: [
-    {
-      provide: WorkspaceAccessService,
-      useValue: {
-        async require(principal: Principal, workspaceId: string, need: keyof typeof needRank): Promise<Role> {
-          const role = roles.get(principal.userId)?.get(workspaceId);
-          if (!role) throw ApiError.notFound('Workspace');
-          if (roleRank[role] < needRank[need]) throw ApiError.forbidden(`This needs the ${need} permission`);
-          return role;
-        },
-      },
-    },
-    { provide: APP_GUARD, useClass: HeaderGuard },
-  ],
-  exports: [WorkspaceAccessService],
-})
-class TestAuthModule {}
+const roles = new TestRoles();
 
 async function createApp(config: HubEnv, parts: { api: boolean; workers: boolean }): Promise<INestApplication> {
   const connectors = [crm, sync];
@@ -221,7 +175,7 @@ async function createApp(config: HubEnv, parts: { api: boolean; workers: boolean
       PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: 4 }),
       VaultModule,
       QueueModule.forRoot({ attempts: 3, backoffDelayMs: 50 }),
-      TestAuthModule,
+      HeaderAuthModule.forRoot(roles),
       ...(parts.api ? [DeadLettersApiModule, HostModule.forRoot({ connectors })] : []),
       ...(parts.workers ? [HostWorkerModule.forRoot({ connectors })] : []),
     ],

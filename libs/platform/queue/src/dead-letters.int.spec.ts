@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { type Principal, WorkspaceAccessService } from '@hub/auth';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeaderAuthModule, TestRoles } from '@hub/auth/testing';
 import { HubConfigModule, loadConfig } from '@hub/config';
-import { AllExceptionsFilter, ApiError } from '@hub/http';
+import { AllExceptionsFilter } from '@hub/http';
 import { PersistenceModule, runMigrations } from '@hub/persistence';
 import { PermanentApiError, RateLimitError, RetryableError } from '@hub/sdk';
 import { Job, type Queue, Worker } from 'bullmq';
@@ -15,50 +15,7 @@ import { isShutdownAbort, returnToQueue, settleFailedAttempt } from './job-failu
 import { QueueRegistry } from './queue-registry.service';
 import { DeadLettersApiModule, QueueModule } from './queue.module';
 
-// The auth implementation is another module's business: these tests replace WorkspaceAccessService
-// with a double (declared here so the tests run whatever state @hub/auth is in).
-jest.mock('@hub/auth', () => {
-  const actual = jest.requireActual('@hub/auth');
-  class WorkspaceAccessService {
-    async require(): Promise<string> {
-      throw new Error('replaced in tests');
-    }
-  }
-  return { ...actual, WorkspaceAccessService: actual.WorkspaceAccessService ?? WorkspaceAccessService };
-});
-
-type Role = 'owner' | 'admin' | 'viewer';
-const roles = new Map<string, Map<string, Role>>();
-const rank: Record<string, number> = { read: 1, write: 2, owner: 3 };
-const roleRank: Record<Role, number> = { viewer: 1, admin: 2, owner: 3 };
-
-const accessDouble = {
-  async require(principal: Principal, workspaceId: string, need: 'read' | 'write' | 'owner'): Promise<Role> {
-    const role = roles.get(principal.userId)?.get(workspaceId);
-    if (!role) throw ApiError.notFound('Workspace');
-    if (roleRank[role] < rank[need]) throw ApiError.forbidden(`This needs the ${need} permission in the workspace`);
-    return role;
-  },
-};
-
-/** Stands in for the auth guard: the caller is whoever `x-test-user` names. */
-@Injectable()
-class HeaderGuard implements CanActivate {
-  canActivate(ctx: ExecutionContext): boolean {
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const userId = req.headers['x-test-user'];
-    if (!userId) throw ApiError.unauthorized();
-    req.user = { userId, email: `${userId}@test`, isInstanceAdmin: false, tokenId: 't', tokenKind: 'api', tokenWorkspaceIds: null, tokenRole: null };
-    return true;
-  }
-}
-
-@Global()
-@Module({
-  providers: [{ provide: WorkspaceAccessService, useValue: accessDouble }, { provide: APP_GUARD, useClass: HeaderGuard }],
-  exports: [WorkspaceAccessService],
-})
-class TestAuthModule {}
+const roles = new TestRoles();
 
 const QUEUE = 'connector-queue-int-test';
 const ADMIN = randomUUID();
@@ -101,7 +58,7 @@ describe('queue: failure policy with real BullMQ, dead letters API (real Postgre
         PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: 4 }),
         QueueModule.forRoot({ attempts: 3, backoffDelayMs: 50 }),
         DeadLettersApiModule,
-        TestAuthModule,
+        HeaderAuthModule.forRoot(roles),
       ],
     })
     class TestAppModule {}

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { type Principal, WorkspaceAccessService } from '@hub/auth';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeaderAuthModule, type TestRole, TestRoles } from '@hub/auth/testing';
 import { type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
-import { AllExceptionsFilter, ApiError } from '@hub/http';
+import { AllExceptionsFilter } from '@hub/http';
 import { PersistenceModule, runMigrations } from '@hub/persistence';
 import request, { type Response } from 'supertest';
 import { DataSource } from 'typeorm';
@@ -12,53 +12,7 @@ import { VaultModule } from '../vault.module';
 import { CredentialNeedsReauthError, CredentialNotFoundError } from '../vault.exception';
 import { CredentialsService } from './credentials.service';
 
-// The auth implementation is another module's business: WorkspaceAccessService is replaced by a
-// double below (declared here too, so the tests run whatever state @hub/auth is in).
-jest.mock('@hub/auth', () => {
-  const actual = jest.requireActual('@hub/auth');
-  class WorkspaceAccessService {
-    async require(): Promise<string> {
-      throw new Error('replaced in tests');
-    }
-  }
-  return { ...actual, WorkspaceAccessService: actual.WorkspaceAccessService ?? WorkspaceAccessService };
-});
-
-type Role = 'owner' | 'admin' | 'viewer';
-const roles = new Map<string, Map<string, Role>>();
-const needRank = { read: 1, write: 2, owner: 3 } as const;
-const roleRank: Record<Role, number> = { viewer: 1, admin: 2, owner: 3 };
-
-@Injectable()
-class HeaderGuard implements CanActivate {
-  canActivate(ctx: ExecutionContext): boolean {
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const userId = req.headers['x-test-user'];
-    if (!userId) throw ApiError.unauthorized();
-    req.user = { userId, email: `${userId}@test`, isInstanceAdmin: false, tokenId: 't', tokenKind: 'api', tokenWorkspaceIds: null, tokenRole: null };
-    return true;
-  }
-}
-
-@Global()
-@Module({
-  providers: [
-    {
-      provide: WorkspaceAccessService,
-      useValue: {
-        async require(principal: Principal, workspaceId: string, need: keyof typeof needRank): Promise<Role> {
-          const role = roles.get(principal.userId)?.get(workspaceId);
-          if (!role) throw ApiError.notFound('Workspace', 'WORKSPACE_NOT_FOUND');
-          if (roleRank[role] < needRank[need]) throw ApiError.forbidden(`This needs the ${need} permission`, 'FORBIDDEN_ROLE');
-          return role;
-        },
-      },
-    },
-    { provide: APP_GUARD, useClass: HeaderGuard },
-  ],
-  exports: [WorkspaceAccessService],
-})
-class TestAuthModule {}
+const roles = new TestRoles();
 
 async function createApp(config: HubEnv): Promise<INestApplication> {
   @Module({
@@ -66,7 +20,7 @@ async function createApp(config: HubEnv): Promise<INestApplication> {
       HubConfigModule.forRoot(config),
       PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: 4 }),
       VaultModule,
-      TestAuthModule,
+      HeaderAuthModule.forRoot(roles),
       CredentialsModule,
     ],
   })
@@ -122,7 +76,7 @@ describe('credentials and audit API (real PostgreSQL)', () => {
       await ds.query(`INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Vault test', $2)`, [ws, `v-${ws}`]);
     }
     roles.set(OWNER, new Map([[wsA, 'owner']]));
-    roles.set(ADMIN, new Map<string, Role>([[wsA, 'admin'], [wsB, 'owner']]));
+    roles.set(ADMIN, new Map<string, TestRole>([[wsA, 'admin'], [wsB, 'owner']]));
     roles.set(VIEWER, new Map([[wsA, 'viewer']]));
   });
 

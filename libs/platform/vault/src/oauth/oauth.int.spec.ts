@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
-import { IS_PUBLIC, type Principal, WorkspaceAccessService } from '@hub/auth';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeaderAuthModule, type TestRole, TestRoles } from '@hub/auth/testing';
 import { type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
-import { AllExceptionsFilter, ApiError } from '@hub/http';
+import { AllExceptionsFilter } from '@hub/http';
 import { PersistenceModule, runMigrations } from '@hub/persistence';
 import request, { type Response } from 'supertest';
 import { DataSource } from 'typeorm';
@@ -16,53 +16,7 @@ import { oauthStateAad, SecretBox } from '../secret-box';
 import { VaultModule } from '../vault.module';
 import { OAuthModule } from './oauth.module';
 
-jest.mock('@hub/auth', () => {
-  const actual = jest.requireActual('@hub/auth');
-  class WorkspaceAccessService {
-    async require(): Promise<string> {
-      throw new Error('replaced in tests');
-    }
-  }
-  return { ...actual, WorkspaceAccessService: actual.WorkspaceAccessService ?? WorkspaceAccessService };
-});
-
-type Role = 'owner' | 'admin' | 'viewer';
-const roles = new Map<string, Map<string, Role>>();
-const needRank = { read: 1, write: 2, owner: 3 } as const;
-const roleRank: Record<Role, number> = { viewer: 1, admin: 2, owner: 3 };
-
-@Injectable()
-class HeaderGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
-  canActivate(ctx: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const userId = req.headers['x-test-user'];
-    if (!userId) throw ApiError.unauthorized();
-    req.user = { userId, email: `${userId}@test`, isInstanceAdmin: false, tokenId: 't', tokenKind: 'api', tokenWorkspaceIds: null, tokenRole: null };
-    return true;
-  }
-}
-
-@Global()
-@Module({
-  providers: [
-    {
-      provide: WorkspaceAccessService,
-      useValue: {
-        async require(principal: Principal, workspaceId: string, need: keyof typeof needRank): Promise<Role> {
-          const role = roles.get(principal.userId)?.get(workspaceId);
-          if (!role) throw ApiError.notFound('Workspace', 'WORKSPACE_NOT_FOUND');
-          if (roleRank[role] < needRank[need]) throw ApiError.forbidden(`This needs the ${need} permission`, 'FORBIDDEN_ROLE');
-          return role;
-        },
-      },
-    },
-    { provide: APP_GUARD, useClass: HeaderGuard },
-  ],
-  exports: [WorkspaceAccessService],
-})
-class TestAuthModule {}
+const roles = new TestRoles();
 
 const PUBLIC_URL = 'http://hub.test';
 // A loaded 2-core runner is slow; the jest project's testTimeout does not reach here.
@@ -168,7 +122,7 @@ describe('OAuth connect flow against oidc-provider (a real authorization server)
         HubConfigModule.forRoot(config),
         PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: 4 }),
         VaultModule,
-        TestAuthModule,
+        HeaderAuthModule.forRoot(roles),
         CredentialsModule,
         OAuthModule.forRoot(),
       ],
@@ -180,7 +134,7 @@ describe('OAuth connect flow against oidc-provider (a real authorization server)
     ds = app.get(DataSource);
     [wsA, wsB] = [randomUUID(), randomUUID()];
     for (const ws of [wsA, wsB]) await ds.query(`INSERT INTO workspaces (id, name, slug) VALUES ($1, 'OAuth', $2)`, [ws, `o-${ws}`]);
-    roles.set(ADMIN, new Map<string, Role>([[wsA, 'owner'], [wsB, 'admin']]));
+    roles.set(ADMIN, new Map<string, TestRole>([[wsA, 'owner'], [wsB, 'admin']]));
     roles.set(OTHER_ADMIN, new Map([[wsA, 'admin']]));
     roles.set(VIEWER, new Map([[wsA, 'viewer']]));
   }, 30_000);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CanActivate, type ExecutionContext, Global, type INestApplication, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
-import { IS_PUBLIC, type Principal, WorkspaceAccessService } from '@hub/auth';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeaderAuthModule, TestRoles } from '@hub/auth/testing';
 import { type HubEnv, HubConfigModule, loadConfig } from '@hub/config';
-import { AllExceptionsFilter, ApiError } from '@hub/http';
+import { AllExceptionsFilter } from '@hub/http';
 import { CredentialEntity, dataSourceOptions, PersistenceModule, runMigrations } from '@hub/persistence';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -19,49 +19,8 @@ import { VaultModule } from '../vault.module';
 import { CredentialNeedsReauthError, CredentialRefreshError } from '../vault.exception';
 import { TokenRefresher } from './token-refresh.service';
 
-jest.mock('@hub/auth', () => {
-  const actual = jest.requireActual('@hub/auth');
-  class WorkspaceAccessService {
-    async require(): Promise<string> {
-      throw new Error('replaced in tests');
-    }
-  }
-  return { ...actual, WorkspaceAccessService: actual.WorkspaceAccessService ?? WorkspaceAccessService };
-});
-
 const ADMIN = randomUUID();
-const members = new Set<string>();
-
-@Injectable()
-class HeaderGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
-  canActivate(ctx: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const userId = req.headers['x-test-user'];
-    if (!userId) throw ApiError.unauthorized();
-    req.user = { userId, email: `${userId}@test`, isInstanceAdmin: false, tokenId: 't', tokenKind: 'api', tokenWorkspaceIds: null, tokenRole: null };
-    return true;
-  }
-}
-
-@Global()
-@Module({
-  providers: [
-    {
-      provide: WorkspaceAccessService,
-      useValue: {
-        async require(principal: Principal, workspaceId: string): Promise<string> {
-          if (principal.userId !== ADMIN || !members.has(workspaceId)) throw ApiError.notFound('Workspace', 'WORKSPACE_NOT_FOUND');
-          return 'owner';
-        },
-      },
-    },
-    { provide: APP_GUARD, useClass: HeaderGuard },
-  ],
-  exports: [WorkspaceAccessService],
-})
-class TestAuthModule {}
+const roles = new TestRoles();
 
 const PUBLIC_URL = 'http://hub.test';
 const CALLBACK = `${PUBLIC_URL}/oauth/generic/callback`;
@@ -127,7 +86,7 @@ describe('token refresh against oidc-provider (single-flight across connections,
         HubConfigModule.forRoot(config),
         PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: 4 }),
         VaultModule,
-        TestAuthModule,
+        HeaderAuthModule.forRoot(roles),
         CredentialsModule,
         OAuthModule.forRoot(),
       ],
@@ -140,7 +99,7 @@ describe('token refresh against oidc-provider (single-flight across connections,
     box = app.get(SecretBox);
     credentials = app.get(CredentialsService);
     ws = randomUUID();
-    members.add(ws);
+    roles.grant(ADMIN, ws, 'owner');
     await ds.query(`INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Refresh', $2)`, [ws, `rf-${ws}`]);
   }, 30_000);
 
