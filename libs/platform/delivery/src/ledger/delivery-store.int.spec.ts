@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@hub/config';
 import { dataSourceOptions, runMigrations } from '@hub/persistence';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { NewDelivery } from './delivery-row';
-import { DeliveryStore } from './delivery-store.service';
+import { DeliveryStore, PLAN_BY_INDEX } from './delivery-store.service';
 
 jest.setTimeout(60_000);
 
@@ -110,6 +111,34 @@ describe('DeliveryStore (Postgres)', () => {
     } finally {
       await qr.rollbackTransaction();
       await qr.release();
+    }
+  });
+
+  it('PLAN_BY_INDEX: the claim walks the pending index (no bitmap scan of the backlog) and is never JIT-compiled, even on a connection with JIT on', async () => {
+    const inst = await installation();
+    await store.insert(ws, inst, Array.from({ length: 300 }, (_, i) => row(i)));
+    // A plain connection: no hub startup options, so JIT is whatever the server says.
+    const client = new Client({ connectionString: loadConfig(process.env).DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(PLAN_BY_INDEX);
+      // The store's own claim statement, explained instead of run.
+      let plan = '';
+      const explaining = {
+        query: async (sql: string, params: unknown[]) => {
+          const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+          plan = JSON.stringify(rows[0]['QUERY PLAN']);
+          return [];
+        },
+      };
+      await store.claim(explaining as never, ws, inst, { maxRows: 50, maxBytes: 500_000, itemOverheadBytes: 320 });
+      expect(plan).toContain('deliveries_pending_idx');
+      expect(plan).not.toContain('Bitmap');
+      expect(plan).not.toContain('"JIT"');
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
     }
   });
 });

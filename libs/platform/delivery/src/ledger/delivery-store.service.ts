@@ -40,8 +40,12 @@ type Runner = Pick<EntityManager, 'query'>;
  * relay): an ordered index scan of `deliveries_pending_idx` that stops at its LIMIT, whatever the
  * statistics say. A freshly filled table looks empty to the planner until it is analyzed, and it
  * then picks a bitmap scan of every pending row and a sort (the whole backlog, per claim).
+ * JIT off too: `enable_sort = off` adds 1e10 to the plan's estimated cost, far above
+ * `jit_above_cost`, and the claim was JIT-compiled for ~420 ms each time. Hub connections already
+ * turn JIT off at connect (`OLTP_SESSION_OPTIONS`); this holds behind a pooler that drops startup
+ * options.
  */
-export const PLAN_BY_INDEX = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
+export const PLAN_BY_INDEX = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL jit = off';
 
 /** A Postgres array literal of text elements (`{"a","b"}`). */
 export function textArrayLiteral(values: readonly string[]): string {
