@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
+import { deployedWorkerNodeOptions } from './deployed-worker-flags';
 import { api, basicAuth, peakRssMb, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
 import { batchBodies, messages, type RawMessage } from './ingest-traffic';
 
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     if ((await m.exited) !== 0) throw new Error(m.output());
     const prof = str('--cpu-prof');
     admin = prof || process.env.EDGE_LOAD_NODE_ARGS ? withNodeArgs(prof, env) : npmRun('start:admin', env);
-    if (!argv.includes('--no-worker')) worker = npmRun('start:worker', env);
+    if (!argv.includes('--no-worker')) worker = npmRun('start:worker', { ...env, NODE_OPTIONS: deployedWorkerNodeOptions() });
     const base = `http://127.0.0.1:${adminPort}`;
     await waitFor(`${base}/health/ready`, 60_000, admin);
     if (worker) await waitFor(`http://127.0.0.1:${workerPort}/health/ready`, 60_000, worker);

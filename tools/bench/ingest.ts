@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
+import { deployedWorkerNodeOptions } from './deployed-worker-flags';
 import { loadBaseline } from './ingest-baseline';
 import { api, basicAuth, JobCounter, peakRssMb, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
 import { batchBodies, messages, type RawMessage, type TrafficShape } from './ingest-traffic';
@@ -188,7 +189,8 @@ async function main(): Promise<void> {
     // ---- the hub: built admin app and worker as processes ----
     env.DATABASE_URL = dbUrl(hubDb);
     adminApp = npmRun('start:admin', env);
-    worker = npmRun('start:worker', env);
+    // The worker with the node flags docker-compose.yml deploys it with.
+    worker = npmRun('start:worker', { ...env, NODE_OPTIONS: deployedWorkerNodeOptions() });
     await waitFor(`${base}/health/ready`, 60_000, adminApp);
     await waitFor(`http://127.0.0.1:${workerPort}/health/ready`, 60_000, worker);
     await hub.connect();

@@ -12,8 +12,8 @@
  * 3. outage: the stand-in is down for `--down-seconds` while events keep arriving at
  *    `--down-rate`; the worker's RSS is sampled; then it comes back and the backlog drains.
  *
- * `--worker-heap-mb N` sets the worker's `--max-old-space-size` (default 256, as deployed; 0 for
- * V8's default); the worker also gets `--max-semi-space-size=32`, as deployed. One JSON line per result on stdout; progress on stderr.
+ * The worker runs with the node flags docker-compose.yml deploys it with (HUB_WORKER_NODE_OPTIONS's
+ * default); `--worker-heap-mb N` replaces its `--max-old-space-size` (0 for V8's default). One JSON line per result on stdout; progress on stderr.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,19 +30,19 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
+import { maxOldSpaceMb, workerNodeOptions } from './deployed-worker-flags';
 import { benchEvent } from './send-events';
 
 interface Size {
   events: number;
   downSeconds: number;
   downRate: number;
-  workerHeapMb: number;
+  /** Overrides the deployed `--max-old-space-size` (0: V8's default). */
+  workerHeapMb?: number;
 }
-const FULL: Size = { events: 200_000, downSeconds: 60, downRate: 2000, workerHeapMb: 256 };
-const SMOKE: Size = { events: 10_000, downSeconds: 5, downRate: 1000, workerHeapMb: 256 };
+const FULL: Size = { events: 200_000, downSeconds: 60, downRate: 2000 };
+const SMOKE: Size = { events: 10_000, downSeconds: 5, downRate: 1000 };
 const RECORD_CHUNK = 5000;
-/** As deployed (docker-compose.yml's HUB_WORKER_NODE_OPTIONS default). */
-const WORKER_SEMI_SPACE_MB = 32;
 const BASELINE_FLUSH_INTERVAL_MS = 200;
 const WRITE_KEY = `benchWriteKey${randomBytes(6).toString('hex')}`;
 
@@ -297,10 +297,9 @@ async function main(): Promise<void> {
     // capped at 256 MB, so V8 collects before RSS drifts (uncapped: ~380 MB with ~100 MB live;
     // `--worker-heap-mb 0` runs it uncapped), and 32 MB semi-spaces, so the short-lived objects
     // of a ~460-event request die young (default: GC took a third of the worker's busy time).
-    const workerNodeOptions: Record<string, string> = {
-      NODE_OPTIONS: [size.workerHeapMb > 0 ? `--max-old-space-size=${size.workerHeapMb}` : '', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`].filter(Boolean).join(' '),
-    };
-    worker = startWorker({ ...env, ...workerNodeOptions });
+    const nodeOptions = workerNodeOptions(size.workerHeapMb);
+    log(`worker NODE_OPTIONS: ${nodeOptions}`);
+    worker = startWorker({ ...env, NODE_OPTIONS: nodeOptions });
     const adminBase = `http://127.0.0.1:${adminPort}`;
     await waitFor(`${adminBase}/health/ready`, 60_000, adminApp);
     await waitFor(`http://127.0.0.1:${workerPort}/health/ready`, 60_000, worker);
@@ -384,7 +383,7 @@ async function main(): Promise<void> {
       workerIdleRssMb: idleRss,
       workerCpuSeconds: round(workerCpu),
       cpuSecondsPer10k: cpuPer10k,
-      workerMaxOldSpaceMb: size.workerHeapMb || null,
+      workerMaxOldSpaceMb: maxOldSpaceMb(nodeOptions) ?? null,
     });
     log(`hub events per request: ${hubStats.sizes.join(',')}`);
 
