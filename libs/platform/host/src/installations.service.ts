@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { HUB_CONFIG, type HubEnv } from '@hub/config';
 import { ApiError } from '@hub/http';
-import { InstallationEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
+import { InstallationEntity, keysetPage, readPageQuery, toPage } from '@hub/persistence';
 import { actionJobName, type ActionJobData, connectorQueueName, QueueRegistry } from '@hub/queue';
 import type { CheckResult } from '@hub/sdk';
 import { AuditService, CredentialIntegrityError, CredentialsService } from '@hub/vault';
@@ -47,26 +47,9 @@ export class InstallationsService {
   ) {}
 
   async list(workspaceId: string, query: { limit?: unknown; cursor?: unknown }): Promise<{ items: InstallationView[]; nextCursor: string | null }> {
-    let page;
-    try {
-      page = parsePageQuery(query);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw ApiError.badRequest(HostErrorCode.InvalidCursor, err.message);
-      throw err;
-    }
-    const qb = this.dataSource.manager
-      .createQueryBuilder(InstallationEntity, 'i')
-      .where('i.workspace_id = :workspaceId', { workspaceId })
-      .orderBy("date_trunc('milliseconds', i.created_at)", 'ASC')
-      .addOrderBy('i.id', 'ASC')
-      .limit(page.limit + 1);
-    if (page.after) {
-      // Cursors carry milliseconds; Postgres keeps microseconds, so compare at the cursor's precision.
-      qb.andWhere(`(date_trunc('milliseconds', i.created_at), i.id) > (:afterAt::timestamptz, :afterId::uuid)`, {
-        afterAt: page.after.createdAt,
-        afterId: page.after.id,
-      });
-    }
+    const page = readPageQuery(query, (message) => ApiError.badRequest(HostErrorCode.InvalidCursor, message));
+    const scope = this.dataSource.manager.createQueryBuilder(InstallationEntity, 'i').where('i.workspace_id = :workspaceId', { workspaceId });
+    const qb = keysetPage(scope, 'i', page, 'ASC');
     const rows = await qb.getMany();
     const names = await this.store.secretNames(workspaceId, rows.slice(0, page.limit).map((r) => r.id));
     const extra = (await this.extension?.describe(workspaceId, rows.slice(0, page.limit))) ?? new Map<string, Record<string, unknown>>();

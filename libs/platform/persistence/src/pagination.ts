@@ -1,3 +1,5 @@
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
 /**
  * Opaque keyset cursors for list endpoints (API.md: `limit` default 50, max 500, `cursor`).
  * The cursor encodes the sort key of the last item; it is base64url JSON, not a secret.
@@ -45,6 +47,41 @@ export function parsePageQuery(query: { limit?: unknown; cursor?: unknown }): Pa
   }
   const after = typeof query.cursor === 'string' && query.cursor ? decodeCursor(query.cursor) : undefined;
   return { limit, after };
+}
+
+/** `parsePageQuery`, with a bad `limit` or `cursor` turned into the caller's own 400 error. */
+export function readPageQuery(query: { limit?: unknown; cursor?: unknown }, invalid: (message: string) => Error): PageQuery {
+  try {
+    return parsePageQuery(query);
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw invalid(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Keyset sort key: Postgres keeps microseconds but a cursor carries a JS date (milliseconds), so
+ * rows are ordered and compared by the millisecond-truncated time, then id. Ordering by the raw
+ * column while comparing the truncated one would skip or repeat rows that share a millisecond.
+ */
+export const keysetSortKey = (alias: string, idColumn = 'id') => `(date_trunc('milliseconds', ${alias}.created_at), ${alias}.${idColumn})`;
+
+/**
+ * Orders an entity query by (created_at, id), oldest first (`ASC`) or newest first (`DESC`),
+ * starts it after the page's cursor and fetches `limit + 1` rows, so `toPage` can tell whether
+ * there is a next page.
+ */
+export function keysetPage<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, page: PageQuery, direction: 'ASC' | 'DESC' = 'ASC'): SelectQueryBuilder<T> {
+  if (page.after) {
+    qb.andWhere(`${keysetSortKey(alias)} ${direction === 'ASC' ? '>' : '<'} (:afterAt::timestamptz, :afterId::uuid)`, {
+      afterAt: page.after.createdAt,
+      afterId: page.after.id,
+    });
+  }
+  return qb
+    .orderBy(`date_trunc('milliseconds', ${alias}.created_at)`, direction)
+    .addOrderBy(`${alias}.id`, direction)
+    .limit(page.limit + 1);
 }
 
 /** Given `limit + 1` rows sorted by (createdAt, id), the page and the next cursor. */

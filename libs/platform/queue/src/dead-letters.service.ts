@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ApiError } from '@hub/http';
-import { DeadLetterEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
+import { DeadLetterEntity, keysetPage, readPageQuery, toPage } from '@hub/persistence';
 import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { isUuid } from './ids';
@@ -73,26 +73,9 @@ export class DeadLettersService implements DeadLetterRecorder {
 
   /** Newest first. */
   async list(workspaceId: string, query: { limit?: unknown; cursor?: unknown }): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
-    let page;
-    try {
-      page = parsePageQuery(query);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw ApiError.badRequest('INVALID_CURSOR', err.message);
-      throw err;
-    }
-    const qb = this.repo
-      .createQueryBuilder('d')
-      .where('d.workspace_id = :workspaceId', { workspaceId })
-      .orderBy("date_trunc('milliseconds', d.created_at)", 'DESC')
-      .addOrderBy('d.id', 'DESC')
-      .limit(page.limit + 1);
-    if (page.after) {
-      // Cursors carry milliseconds; Postgres keeps microseconds, so compare at the cursor's precision.
-      qb.andWhere(`(date_trunc('milliseconds', d.created_at), d.id) < (:afterAt::timestamptz, :afterId::uuid)`, {
-        afterAt: page.after.createdAt,
-        afterId: page.after.id,
-      });
-    }
+    const page = readPageQuery(query, (message) => ApiError.badRequest('INVALID_CURSOR', message));
+    const scope = this.repo.createQueryBuilder('d').where('d.workspace_id = :workspaceId', { workspaceId });
+    const qb = keysetPage(scope, 'd', page, 'DESC');
     return toPage(await qb.getMany(), page.limit, toDeadLetterView);
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditEventEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
+import { AuditEventEntity, keysetPage, readPageQuery, toPage } from '@hub/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { VaultErrors } from '../vault.exception';
 
@@ -54,26 +54,9 @@ export class AuditService {
 
   /** Newest first. */
   async list(workspaceId: string, query: { limit?: unknown; cursor?: unknown }): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-    let page;
-    try {
-      page = parsePageQuery(query);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw VaultErrors.invalidCursor(err.message);
-      throw err;
-    }
-    const qb = this.dataSource.manager
-      .createQueryBuilder(AuditEventEntity, 'a')
-      .where('a.workspace_id = :workspaceId', { workspaceId })
-      .orderBy('a.created_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(page.limit + 1);
-    if (page.after) {
-      // Cursors carry milliseconds; Postgres keeps microseconds, so compare at the cursor's precision.
-      qb.andWhere(`(date_trunc('milliseconds', a.created_at), a.id) < (:afterAt::timestamptz, :afterId::uuid)`, {
-        afterAt: page.after.createdAt,
-        afterId: page.after.id,
-      });
-    }
+    const page = readPageQuery(query, (message) => VaultErrors.invalidCursor(message));
+    const scope = this.dataSource.manager.createQueryBuilder(AuditEventEntity, 'a').where('a.workspace_id = :workspaceId', { workspaceId });
+    const qb = keysetPage(scope, 'a', page, 'DESC');
     return toPage(await qb.getMany(), page.limit, (row) => ({
       id: row.id,
       action: row.action,

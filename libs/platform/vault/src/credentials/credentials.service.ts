@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { CredentialEntity, InvalidCursorError, parsePageQuery, toPage } from '@hub/persistence';
+import { CredentialEntity, keysetPage, readPageQuery, toPage } from '@hub/persistence';
 import type { Credentials } from '@hub/sdk';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -46,26 +46,9 @@ export class CredentialsService {
   ) {}
 
   async list(workspaceId: string, query: { limit?: unknown; cursor?: unknown }): Promise<{ items: CredentialView[]; nextCursor: string | null }> {
-    let page;
-    try {
-      page = parsePageQuery(query);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw VaultErrors.invalidCursor(err.message);
-      throw err;
-    }
-    const qb = this.dataSource.manager
-      .createQueryBuilder(CredentialEntity, 'c')
-      .where('c.workspace_id = :workspaceId', { workspaceId })
-      .orderBy('c.created_at', 'ASC')
-      .addOrderBy('c.id', 'ASC')
-      .limit(page.limit + 1);
-    if (page.after) {
-      // Cursors carry milliseconds; Postgres keeps microseconds, so compare at the cursor's precision.
-      qb.andWhere(`(date_trunc('milliseconds', c.created_at), c.id) > (:afterAt::timestamptz, :afterId::uuid)`, {
-        afterAt: page.after.createdAt,
-        afterId: page.after.id,
-      });
-    }
+    const page = readPageQuery(query, (message) => VaultErrors.invalidCursor(message));
+    const scope = this.dataSource.manager.createQueryBuilder(CredentialEntity, 'c').where('c.workspace_id = :workspaceId', { workspaceId });
+    const qb = keysetPage(scope, 'c', page, 'ASC');
     return toPage(await qb.getMany(), page.limit, toCredentialView);
   }
 
