@@ -12,11 +12,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
 import { deployedWorkerNodeOptions } from './deployed-worker-flags';
-import { api, basicAuth, peakRssMb, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
+import { api, basicAuth, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
+import { cpuTimesMs, peakRssMb, rssMb } from './proc-stats';
 import { batchBodies, messages, type RawMessage } from './ingest-traffic';
 
 const argv = process.argv.slice(2);
@@ -32,17 +33,6 @@ const shape = { users: 200_000, accounts: 20_000 };
 const log = (msg: string) => process.stderr.write(`[edge-load] ${msg}\n`);
 const line = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'edge-load', ...o })}\n`);
 
-/** utime and stime of a process in ms (clock ticks of 10 ms). */
-function cpuTimes(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
-}
-/** Current resident memory of a process (VmRSS), in MB. */
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : 0;
-}
 
 
 /**
@@ -113,11 +103,11 @@ async function main(): Promise<void> {
 
     const phase = async (name: string, fn: (lat: number[]) => Promise<{ requests: number; events: number }>) => {
       const lat: number[] = [];
-      const c0 = cpuTimes(pid);
+      const c0 = cpuTimesMs(pid);
       const t0 = performance.now();
       const r = await fn(lat);
       const seconds = (performance.now() - t0) / 1000;
-      const c1 = cpuTimes(pid);
+      const c1 = cpuTimesMs(pid);
       const cpu = c1.user + c1.system - c0.user - c0.system;
       const metrics = await fetch(`${base}/metrics`).then((x) => x.text()).catch(() => '');
       const metric = (m: string) => Math.round(Number(new RegExp(`^${m}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(metrics)?.[1] ?? NaN) / 1048576);

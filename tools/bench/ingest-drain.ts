@@ -8,7 +8,7 @@
  * figures come from `npm run bench:ingest`.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpuTimesMs } from './proc-stats';
 import { normalizeMessage } from '@hub/event-model';
 import { dataSourceOptions, runMigrations } from '@hub/persistence';
 import { InboxDrain } from '@hub/profiles';
@@ -147,8 +147,8 @@ async function pgCounters(db: DataSource, name: string) {
   const cpuMs = new Map<number, number>();
   for (const { pid } of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      cpuMs.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+      const { user, system } = cpuTimesMs(pid);
+      cpuMs.set(pid, user + system);
     } catch {
       // another machine or another user's process
     }

@@ -1,5 +1,4 @@
 import { Agent, request } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { QueueEvents } from 'bullmq';
 
 /** HTTP to the built admin app on loopback, with keep-alive (as a Segment library does). */
@@ -105,17 +104,6 @@ export function percentiles(values: number[]): { p50: number; p95: number; p99: 
   const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
   const round = (n: number) => Math.round(n * 100) / 100;
   return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? 0) };
-}
-
-/** Peak resident memory of a process (VmHWM), in MB. */
-export function peakRssMb(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Counts jobs actually added (not deduplicated away) to the queues, from BullMQ's event stream. */

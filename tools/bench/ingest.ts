@@ -16,7 +16,8 @@ import { Client } from 'pg';
 import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
 import { deployedWorkerNodeOptions } from './deployed-worker-flags';
 import { loadBaseline } from './ingest-baseline';
-import { api, basicAuth, JobCounter, peakRssMb, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
+import { api, basicAuth, JobCounter, percentiles, post, sendAll, sendAtRate } from './ingest-hub';
+import { peakRssMb } from './proc-stats';
 import { batchBodies, messages, type RawMessage, type TrafficShape } from './ingest-traffic';
 
 interface Size {

@@ -17,7 +17,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '@hub/config';
 import { segmentSourceConnector, SEGMENT_LIMITS } from '@hub/connector-segment-source';
@@ -31,6 +31,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { freePort, npmRun, repoRoot, stop, waitFor, type Started } from '../../test/e2e/processes';
 import { maxOldSpaceMb, workerNodeOptions } from './deployed-worker-flags';
+import { cpuSeconds, rssMb } from './proc-stats';
 import { benchEvent } from './send-events';
 
 interface Size {
@@ -159,19 +160,6 @@ async function heapUsedMb(metricsUrl: string): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-/** CPU seconds (user + system) the process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : 0;
 }
 
 /** Events per request the hub's planner makes for these events: the baseline's batch size. */
