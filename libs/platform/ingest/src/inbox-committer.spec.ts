@@ -152,6 +152,41 @@ describe('InboxCommitter', () => {
     await expect(onTime).resolves.toBeUndefined();
     await expect(c.commit(entry(4), controller.signal)).rejects.toThrow('deadline');
   });
+
+  it('never commits a request in a retried half once its deadline fired during the earlier attempt', async () => {
+    const poison = entry(1).workspaceId;
+    const late = new AbortController();
+    const statements: string[][] = [];
+    const pool = {
+      query: async (_text: string, values: unknown[]) => {
+        const ws = values.filter((v, i) => i % 5 === 0 && typeof v === 'string') as string[];
+        statements.push(ws);
+        // The deadline of request 3 fires while the first, whole-group statement runs.
+        if (statements.length === 1) late.abort(new Error('deadline'));
+        if (ws.includes(poison)) throw Object.assign(new Error('invalid input syntax'), { code: '22P02' });
+      },
+    };
+    const c = new InboxCommitter(pool as never, { maxInFlight: 1, maxEntries: 100, maxBytes: 1e6 });
+    const results = await Promise.allSettled([c.commit(entry(0)), c.commit(entry(1)), c.commit(entry(2)), c.commit(entry(3), late.signal)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(results[3]).toMatchObject({ reason: new Error('deadline') });
+    expect(statements[0]).toContain(entry(3).workspaceId);
+    expect(statements.slice(1).flat()).not.toContain(entry(3).workspaceId);
+  });
+
+  it('fails the whole group at once on a statement error no request causes (class 42)', async () => {
+    let statements = 0;
+    const pool = {
+      query: async () => {
+        statements++;
+        throw Object.assign(new Error('relation "inbox" does not exist'), { code: '42P01' });
+      },
+    };
+    const c = new InboxCommitter(pool as never, { maxInFlight: 1, maxEntries: 100, maxBytes: 1e6 });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => c.commit(entry(n))));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(statements).toBe(1);
+  });
 });
 
 describe('groupStatement', () => {

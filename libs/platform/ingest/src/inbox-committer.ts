@@ -43,12 +43,13 @@ interface Waiting {
 /**
  * SQLSTATE classes after which the server has certainly rolled the statement back and the
  * connection is healthy: the data of some request was refused (22 data exception, 23 integrity
- * constraint, 54 program limit, 42 an undefined object) or the transaction lost a race (40). A
- * group failing so is split and retried, so only the request at fault fails. Anything else (a
- * lost connection, a timeout, Postgres shutting down) fails the whole group: its outcome may be
- * unknown, and retrying would only push the answers past the senders' deadline.
+ * constraint, 54 program limit) or the transaction lost a race (40). A group failing so is split
+ * and retried, so only the request at fault fails. Anything else (a lost connection, a timeout,
+ * Postgres shutting down, or class 42, a statement or schema error no request's data causes, so
+ * every half would fail again) fails the whole group: its outcome may be unknown, and retrying
+ * would only push the answers past the senders' deadline.
  */
-const ISOLATABLE = /^(22|23|40|42|54)/;
+const ISOLATABLE = /^(22|23|40|54)/;
 
 function isolatable(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
@@ -133,7 +134,15 @@ export class InboxCommitter {
     }
   }
 
-  private async settle(group: Waiting[]): Promise<void> {
+  private async settle(all: Waiting[]): Promise<void> {
+    // Halves are retried one after another: a request whose deadline fired meanwhile has been
+    // answered 503 and must not be committed now.
+    const group = all.filter((w) => {
+      if (!w.signal?.aborted) return true;
+      w.reject(w.signal.reason);
+      return false;
+    });
+    if (group.length === 0) return;
     try {
       await this.write(group.map((w) => w.entry));
     } catch (err) {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { BatchError } from '@hub/event-model';
 import type { EventSink } from '@hub/host';
 import type { EmitOptions, EmitResult } from '@hub/sdk';
@@ -7,11 +7,8 @@ import { DrainEnqueuer } from './drain-enqueuer.service';
 import { InboundLimitError, InboxUnavailableError } from './ingest.exception';
 import { INGEST_POOL } from './ingest-pool';
 import { normalizeEvents, reasonOf, type NormalizedEvents, type RejectedRow } from './normalize-events';
-import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, InboxCommitter, type InboxEntry } from './inbox-committer';
+import { DEFAULT_GROUP_COMMIT, InboxCommitter, type InboxEntry } from './inbox-committer';
 import { jsonbArrayParam, toPostgresJson } from './postgres-json';
-
-/** Group-commit tuning (`InboxCommitter`); DEFAULT_GROUP_COMMIT without a provider. */
-export const GROUP_COMMIT_OPTIONS = Symbol('GROUP_COMMIT_OPTIONS');
 
 export interface EmitTarget {
   workspaceId: string;
@@ -46,9 +43,8 @@ export class InboxWriter implements EventSink {
   constructor(
     @Inject(INGEST_POOL) pool: Pool,
     private readonly drain: DrainEnqueuer,
-    @Optional() @Inject(GROUP_COMMIT_OPTIONS) groupCommit?: GroupCommitOptions,
   ) {
-    this.committer = new InboxCommitter(pool, groupCommit ?? DEFAULT_GROUP_COMMIT);
+    this.committer = new InboxCommitter(pool, DEFAULT_GROUP_COMMIT);
   }
 
   async emit(target: EmitTarget, events: unknown[], options: EmitOptions = {}, write: WriteOptions = {}): Promise<EmitResult> {
