@@ -12,14 +12,6 @@ import { type ClaimedDelivery, DeliveryStore, PLAN_BY_INDEX } from '../ledger/de
 import { type LaneOutcome, sortOutcomes } from './row-outcomes';
 
 /**
- * A lane claims about one full request per transaction (the connector's declared
- * `batch.maxBytes`/`maxItems`, with ITEM_OVERHEAD_BYTES counted per row, at least what the
- * connector's planner counts, so a claim is one request, never a request and a tail). Lanes
- * overlap: while one lane's request is on the wire, another claims and builds the next. Memory
- * is lanes x one request.
- */
-export const REQUESTS_PER_CLAIM = 1;
-/**
  * What a connector adds around an input on the wire (type, ids, library context, the echo
  * marker): counted per row when sizing a claim, a little above segment-source's own estimate so
  * a claim never spills into a small extra request.
@@ -208,11 +200,15 @@ export class FlushProcessor {
     const { workspaceId, id: installationId } = run.prepared.installation;
     const batch = claimBatchLimits(run.prepared);
     const size = (rows: ClaimedDelivery[]) => rows.reduce((n, r) => n + r.inputBytes + ITEM_OVERHEAD_BYTES, 0);
-    const maxBytes = batch.maxBytes * REQUESTS_PER_CLAIM;
+    // One claim is one full request (the connector's declared `batch.maxBytes`/`maxItems`, with
+    // ITEM_OVERHEAD_BYTES counted per row, at least what its planner counts): never a request and
+    // a tail. Lanes overlap: while one lane's request is on the wire, another claims and builds
+    // the next. Memory is lanes x one request.
+    const maxBytes = batch.maxBytes;
     // Lock about as many rows as the byte budget will take (a lock is a tuple write): sized by
     // the rows seen so far, with 10 % to spare; the prefix that fits is what gets sent.
     const expected = Math.ceil((maxBytes / (run.avgRowBytes + ITEM_OVERHEAD_BYTES)) * 1.1);
-    const budget = { maxRows: Math.min(batch.maxItems * REQUESTS_PER_CLAIM, Math.max(50, expected)), maxBytes, itemOverheadBytes: ITEM_OVERHEAD_BYTES };
+    const budget = { maxRows: Math.min(batch.maxItems, Math.max(50, expected)), maxBytes, itemOverheadBytes: ITEM_OVERHEAD_BYTES };
     const first = await this.store.claim(qr, workspaceId, installationId, budget, String(run.floorSeq));
     const claimed = first.rows;
     // The pending rows ran out before the budget did: rows may still be arriving (a producer

@@ -48,7 +48,7 @@ type Runner = Pick<EntityManager, 'query'>;
 export const PLAN_BY_INDEX = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL jit = off';
 
 /** A Postgres array literal of text elements (`{"a","b"}`). */
-export function textArrayLiteral(values: readonly string[]): string {
+function textArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 

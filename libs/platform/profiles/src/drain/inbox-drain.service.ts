@@ -207,7 +207,7 @@ export class InboxDrain {
    * One transaction: claims up to `limits` of pending rows after `after` and projects both parts.
    * Null when none is pending.
    */
-  async runBatch(workspaceId: string, limits: DrainLimits = this.limits, after = '0'): Promise<BatchResult | null> {
+  private async runBatch(workspaceId: string, limits: DrainLimits = this.limits, after = '0'): Promise<BatchResult | null> {
     const part = await this.projectProfiles(workspaceId, { cursor: after, inflight: null }, limits, true);
     return part && 'done' in part ? part.done : null;
   }
@@ -349,7 +349,7 @@ export class InboxDrain {
     if (plan.installations.length > 0) await qr.query(UPDATE_INSTALLATION_STATS, [ws, JSON.stringify(plan.installations)]);
     await qr.query(MARK_INBOX_PROCESSED, [ws, inboxIds]);
     // Left by a profile part whose events part did not commit (a crash, a data error).
-    await qr.query(DELETE_ATTRIBUTION, [inboxIds]);
+    await qr.query(DELETE_ATTRIBUTION, [ws, inboxIds]);
     return plan.counts;
   }
 

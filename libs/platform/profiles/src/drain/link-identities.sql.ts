@@ -71,7 +71,7 @@ export const MOVE_MERGED_ANONYMOUS_IDS = `
  */
 export const DELETE_MERGED_PROFILES = `
   WITH gone AS (
-    DELETE FROM profile_memberships m USING drain_merges mg WHERE m.user_profile_id = mg.src
+    DELETE FROM profile_memberships m USING drain_merges mg WHERE m.workspace_id = $1 AND m.user_profile_id = mg.src
   )
   DELETE FROM profile_users p USING drain_merges mg WHERE p.workspace_id = $1 AND p.id = mg.src`;
 

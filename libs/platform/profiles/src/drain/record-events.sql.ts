@@ -17,7 +17,7 @@ const ATTRIBUTED_ACCOUNT = `
     WHEN b.type = 'group' THEN g.id
     ELSE coalesce(c.id, p.id, (
       SELECT m.account_id FROM profile_memberships m
-      WHERE m.user_profile_id = coalesce(du.id, ai.profile_id) AND m.linked
+      WHERE m.workspace_id = $1 AND m.user_profile_id = coalesce(du.id, ai.profile_id) AND m.linked
       ORDER BY m.changed_at DESC LIMIT 1))
   END`;
 
@@ -74,13 +74,18 @@ export const INSERT_ATTRIBUTED_EVENTS = `
   LEFT JOIN (
     SELECT a.inbox_id, u.ord, u.account_id
     FROM inbox_attribution a CROSS JOIN LATERAL unnest(a.account_ids) WITH ORDINALITY AS u(account_id, ord)
-    WHERE a.inbox_id = ANY($2::bigint[])
+    WHERE a.inbox_id = ANY($2::bigint[]) AND EXISTS (SELECT 1 FROM inbox i WHERE i.id = a.inbox_id AND i.workspace_id = $1)
   ) x ON x.inbox_id = b.inbox_id AND x.ord = b.ord
   WHERE b.state = 'new'
   ORDER BY b.inbox_id, b.ord`;
 
-/** $1 = inbox ids (the batch's rows, marked processed). */
-export const DELETE_ATTRIBUTION = `DELETE FROM inbox_attribution WHERE inbox_id = ANY($1::bigint[])`;
+/**
+ * $1 = workspace id, $2 = inbox ids (the batch's rows, marked processed). inbox_attribution has
+ * no workspace column: the workspace is checked through the inbox row.
+ */
+export const DELETE_ATTRIBUTION = `
+  DELETE FROM inbox_attribution a USING inbox i
+  WHERE a.inbox_id = ANY($2::bigint[]) AND i.id = a.inbox_id AND i.workspace_id = $1`;
 
 /** Trait keys per entity: type of the latest value, count of calls carrying it, first/last seen. */
 export const UPSERT_CATALOG_TRAITS = `
